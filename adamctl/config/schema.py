@@ -1,0 +1,151 @@
+"""The shape of an adamctl config: frozen dataclasses, the only home of defaults.
+
+Each field's ``metadata["help"]`` says what it means; ``metadata["choices"]``
+and ``metadata["range"]`` say what is allowed, and :mod:`adamctl.config.resolve`
+enforces them. The ``optimizer`` section is a plain mapping whose keys and
+defaults belong to :mod:`adamctl.core` (``adamctl.core.spec``), so that the
+YAML and the Python API accept exactly the same arguments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+__all__ = [
+    "BACKENDS",
+    "Config",
+    "DataConfig",
+    "DEVICES",
+    "ModelConfig",
+    "SweepConfig",
+    "TrainingConfig",
+]
+
+BACKENDS = ("tensorflow", "jax", "torch")
+DEVICES = ("auto", "cpu", "gpu")
+TASKS = ("classification", "regression")
+PRESETS = ("logreg", "mlp", "cnn")
+PRECISION_POLICIES = ("float32", "mixed_float16", "mixed_bfloat16")
+
+
+def _f(default: Any = None, *, help: str, factory: Any = None, **checks: Any) -> Any:
+    """A dataclass field carrying its help text and its checks as metadata."""
+    metadata = {"help": help, **checks}
+    if factory is not None:
+        return field(default_factory=factory, metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """Where the examples come from and how they are batched."""
+
+    source: str = _f(
+        "synthetic",
+        help="synthetic | digits | csv | parquet | npz | a keras.datasets name "
+        "(mnist, fashion_mnist, cifar10, cifar100, boston_housing)",
+    )
+    task: str = _f(
+        "classification",
+        help="classification or regression; fixed by the source for digits and "
+        "keras.datasets",
+        choices=TASKS,
+    )
+    samples: int = _f(2048, help="synthetic: number of examples", range=(1, None))
+    features: int = _f(20, help="synthetic: number of input features", range=(1, None))
+    classes: int = _f(3, help="synthetic classification: number of classes", range=(2, None))
+    noise: float = _f(0.1, help="synthetic: label noise (classification flip rate) "
+                      "or target noise std (regression)", range=(0.0, None))
+    path: str | None = _f(None, help="csv/parquet/npz: the file, relative to the config file")
+    target: str | None = _f(None, help="csv/parquet: the target column; npz: the target array")
+    inputs: str | tuple[str, ...] | None = _f(
+        None,
+        help="csv/parquet: the input columns (default: every other column); "
+        "npz: the input array (default: x)",
+    )
+    batch_size: int = _f(32, help="examples per training step", range=(1, None))
+    validation_split: float = _f(
+        0.2, help="fraction of examples held out for validation", range=(0.0, 1.0),
+        range_open_high=True,
+    )
+    shuffle: bool = _f(True, help="reshuffle the training examples every epoch")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """The network: a preset, or a list of Keras layers."""
+
+    preset: str | None = _f("mlp", help="logreg | mlp | cnn; null when `layers` is given",
+                            choices=PRESETS + (None,))
+    hidden: tuple[int, ...] = _f(factory=lambda: (64, 64), help="mlp: units of each hidden layer")
+    filters: tuple[int, ...] = _f(factory=lambda: (16, 32),
+                                  help="cnn: filters of each convolution block")
+    activation: str = _f("relu", help="activation of hidden layers (a Keras activation name)")
+    dropout: float = _f(0.0, help="dropout rate after each hidden layer", range=(0.0, 1.0),
+                        range_open_high=True)
+    layers: tuple[Mapping[str, Any], ...] | None = _f(
+        None,
+        help="a list of Keras layers, each {class_name: ..., <its arguments>}, "
+        "deserialized by Keras; replaces `preset`",
+    )
+    loss: str = _f("auto", help="a Keras loss name; auto: sparse_categorical_crossentropy "
+                   "for classification, mean_squared_error for regression")
+    metrics: tuple[str, ...] | None = _f(
+        None, help="Keras metric names; null: accuracy for classification, "
+        "mean_absolute_error for regression"
+    )
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """How long to train, and how."""
+
+    epochs: int = _f(5, help="passes over the training data", range=(1, None))
+    steps_per_epoch: int | None = _f(
+        None, help="steps per epoch; null: one pass over the training data", range=(1, None)
+    )
+    mixed_precision: str | None = _f(
+        None, help="a Keras dtype policy: float32, mixed_float16 or mixed_bfloat16",
+        choices=PRECISION_POLICIES + (None,),
+    )
+    deterministic: bool | None = _f(
+        None, help="deterministic ops; null: true on CPU, false on GPU"
+    )
+    checkpoint_every: int | None = _f(
+        None, help="also checkpoint every N steps (checkpoints are always written "
+        "at each epoch end)", range=(1, None)
+    )
+    keep_checkpoints: int = _f(3, help="how many of the newest checkpoints to keep",
+                               range=(1, None))
+
+
+@dataclass(frozen=True)
+class SweepConfig:
+    """A grid of config values, each point repeated over seeds."""
+
+    grid: Mapping[str, Any] = _f(
+        factory=dict,
+        help="KEY.PATH: a list of values, {log: [lo, hi], num: N} or {linear: [lo, hi], num: N}",
+    )
+    seeds: tuple[int, ...] = _f(factory=lambda: (0,), help="seeds repeated at every grid point")
+    metric: str = _f("val_loss", help="the metric the report sorts by")
+    mode: str = _f("min", help="min or max: which way the metric is better",
+                   choices=("min", "max"))
+
+
+@dataclass(frozen=True)
+class Config:
+    """One experiment: the data, the model, Adam's arguments and the schedule."""
+
+    name: str = _f("run", help="names the run directory")
+    seed: int = _f(0, help="seeds data, initialization, dropout and shuffling", range=(0, None))
+    backend: str = _f("tensorflow", help="Keras backend", choices=BACKENDS)
+    device: str = _f("auto", help="auto, cpu or gpu", choices=DEVICES)
+    data: DataConfig = _f(factory=DataConfig, help="the data section")
+    model: ModelConfig = _f(factory=ModelConfig, help="the model section")
+    optimizer: Mapping[str, Any] = _f(
+        factory=dict, help="adamctl.core.build_optimizer's spec: every Adam argument by name"
+    )
+    training: TrainingConfig = _f(factory=TrainingConfig, help="the training section")
+    sweep: SweepConfig | None = _f(None, help="the sweep section (adamctl sweep only)")
