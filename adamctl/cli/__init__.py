@@ -1,0 +1,73 @@
+"""The ``adamctl`` command line: one group, one module per command.
+
+Errors are turned into exit codes here and nowhere else: a bad config or
+input exits 2, a failure while running exits 1, an interrupt 130 (SIGINT) or
+143 (SIGTERM). One line goes to stderr; the traceback only with ``--debug``
+or ``ADAMCTL_DEBUG=1``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+
+import click
+
+from adamctl import __version__
+from adamctl.errors import AdamctlError
+
+__all__ = ["main", "cli"]
+
+
+def _debug_requested() -> bool:
+    return os.environ.get("ADAMCTL_DEBUG", "") not in ("", "0")
+
+
+class AdamctlGroup(click.Group):
+    """A click group that reports :class:`AdamctlError` as one line and an exit code."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except AdamctlError as error:
+            if ctx.meta.get("adamctl.debug") or _debug_requested():
+                traceback.print_exc()
+            click.echo(f"error: {error}", err=True)
+            ctx.exit(error.exit_code)
+
+
+@click.group(cls=AdamctlGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="adamctl")
+@click.option("--debug", is_flag=True, help="Show the full traceback of an error.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Train, checkpoint, resume, sweep and report experiments with the Adam optimizer.
+
+    \b
+    Example:
+      adamctl train configs/quickstart.yaml
+      adamctl train configs/quickstart.yaml --set optimizer.beta_1=0.95
+    """
+    ctx.meta["adamctl.debug"] = debug
+    if debug:
+        os.environ["ADAMCTL_DEBUG"] = "1"
+
+
+def _register() -> None:
+    from adamctl.cli import train, validate
+
+    for module in (train, validate):
+        cli.add_command(module.command)
+
+
+_register()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli.main(prog_name="adamctl")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,49 @@
+"""Options shared by several commands, as plain decorators."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+__all__ = ["KeyValue", "config_argument", "overrides_option", "quiet_option"]
+
+
+class KeyValue(click.ParamType):
+    """``KEY.PATH=VALUE``: a dotted config key and a YAML value."""
+
+    name = "KEY.PATH=VALUE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value)
+        key, sep, _ = text.partition("=")
+        if not sep or not key.strip():
+            self.fail(
+                f"{text!r} is not KEY.PATH=VALUE (for example optimizer.beta_1=0.95)", param, ctx
+            )
+        if any(not part for part in key.strip().split(".")):
+            self.fail(f"{text!r} has an empty part in its key {key!r}", param, ctx)
+        return text
+
+
+def overrides_option(function: Callable) -> Callable:
+    """``--set KEY.PATH=VALUE``, repeatable: override any config key."""
+    return click.option(
+        "--set", "overrides", multiple=True, type=KeyValue(), metavar="KEY.PATH=VALUE",
+        help="Override a config key; the value is parsed as YAML. Repeatable.",
+    )(function)
+
+
+def quiet_option(function: Callable) -> Callable:
+    """``--quiet``: no progress display, no tables; only the result path."""
+    return click.option(
+        "--quiet", "-q", is_flag=True, help="Print only the result path: no progress, no table."
+    )(function)
+
+
+def config_argument(function: Callable) -> Callable:
+    """The CONFIG argument: a YAML file."""
+    return click.argument(
+        "config_path", metavar="CONFIG", type=click.Path(dir_okay=False, path_type=Path)
+    )(function)

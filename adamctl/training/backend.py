@@ -1,0 +1,98 @@
+"""Choose the Keras backend and device before Keras is imported, and report versions.
+
+Keras reads ``KERAS_BACKEND`` once, at import; so the backend named by the
+config must be set before anything imports Keras, and a process that already
+runs another backend cannot switch.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import os
+import platform
+import sys
+from pathlib import Path
+
+from adamctl.errors import ConfigError
+
+__all__ = ["select_backend", "gpu_available", "versions"]
+
+_BACKEND_MODULES = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
+_BACKEND_DISTRIBUTIONS = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
+
+
+def select_backend(backend: str, device: str, *, file: str | Path | None = None) -> None:
+    """Make ``backend`` the Keras backend of this process, on ``device``.
+
+    Raises:
+        ConfigError: the backend is not installed, this process already runs
+            Keras with another backend, or ``device: gpu`` finds no GPU.
+    """
+    if importlib.util.find_spec(_BACKEND_MODULES[backend]) is None:
+        raise ConfigError(
+            f"is not installed; pip install {_BACKEND_DISTRIBUTIONS[backend]}, "
+            "or use backend: tensorflow",
+            file=file, key_path="backend", value=backend,
+        )
+    if "keras" in sys.modules:
+        current = sys.modules["keras"].backend.backend()
+        if current != backend:
+            raise ConfigError(
+                f"this process already runs Keras on {current!r}; "
+                f"start a new process with KERAS_BACKEND={backend}",
+                file=file, key_path="backend", value=backend,
+            )
+    else:
+        os.environ["KERAS_BACKEND"] = backend
+        if device == "cpu":
+            # Hide every GPU from the backend before it initializes.
+            os.environ["CUDA_VISIBLE_DEVICES"] = "-1"
+    if device == "gpu" and not gpu_available():
+        raise ConfigError(
+            "no GPU is visible to the backend; use device: auto or device: cpu",
+            file=file, key_path="device", value=device,
+        )
+
+
+def gpu_available() -> bool:
+    """Whether the active Keras backend sees a GPU (imports the backend)."""
+    import keras
+
+    name = keras.backend.backend()
+    if name == "tensorflow":
+        import tensorflow as tf
+
+        return bool(tf.config.list_physical_devices("GPU"))
+    if name == "jax":
+        import jax
+
+        return any(d.platform == "gpu" for d in jax.devices())
+    if name == "torch":
+        import torch
+
+        return bool(torch.cuda.is_available())
+    return False
+
+
+def versions() -> dict[str, str]:
+    """Versions of adamctl, Keras, the active backend and Python."""
+    import keras
+
+    import adamctl
+
+    backend = keras.backend.backend()
+    return {
+        "adamctl": adamctl.__version__,
+        "keras": keras.__version__,
+        "backend": backend,
+        "backend_version": _distribution_version(_BACKEND_DISTRIBUTIONS.get(backend, backend)),
+        "python": platform.python_version(),
+    }
+
+
+def _distribution_version(name: str) -> str:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"

@@ -1,0 +1,72 @@
+"""``metrics.csv``: reading and writing the per-epoch table (no Keras needed)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+from adamctl._atomic import atomic_write_text
+
+__all__ = ["epoch_row", "read_metrics_rows", "write_metrics_rows"]
+
+_TAIL_COLUMNS = ("learning_rate", "time_s")
+
+
+def epoch_row(epoch: int, step: int, elapsed_s: float, logs: dict[str, Any]) -> dict[str, Any]:
+    """One row: ``epoch, step, loss, val_loss, <metric>, val_<metric>..., learning_rate, time_s``."""
+    row: dict[str, Any] = {"epoch": epoch, "step": step}
+    row.update(_ordered_metrics(logs))
+    row["learning_rate"] = logs.get("learning_rate")
+    row["time_s"] = round(elapsed_s, 3)
+    return row
+
+
+def write_metrics_rows(path: Path, rows: list[dict[str, Any]]) -> None:
+    """Rewrite the whole file atomically (it is small: one row per epoch)."""
+    atomic_write_text(Path(path), _to_csv(rows))
+
+
+def _ordered_metrics(logs: dict[str, Any]) -> dict[str, Any]:
+    """loss, val_loss, then each metric followed by its ``val_`` twin."""
+    names = [n for n in logs if not n.startswith("val_") and n not in _TAIL_COLUMNS]
+    names.sort(key=lambda n: (n != "loss", list(logs).index(n)))
+    ordered: dict[str, Any] = {}
+    for name in names:
+        ordered[name] = logs[name]
+        if f"val_{name}" in logs:
+            ordered[f"val_{name}"] = logs[f"val_{name}"]
+    return ordered
+
+
+def _to_csv(rows: list[dict[str, Any]]) -> str:
+    columns: list[str] = []
+    for row in rows:
+        columns.extend(name for name in row if name not in columns)
+    lead = [c for c in columns if c not in _TAIL_COLUMNS]
+    columns = lead + [c for c in _TAIL_COLUMNS if c in columns]
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({key: _format(row.get(key)) for key in columns})
+    return buffer.getvalue()
+
+
+def _format(value: Any) -> Any:
+    """Floats in full precision (repr round-trips exactly), missing as empty."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return repr(value)
+    return value
+
+
+def read_metrics_rows(path: Path) -> list[dict[str, str]]:
+    """The rows of an existing ``metrics.csv``, as strings; none if it is absent."""
+    path = Path(path)
+    if not path.exists():
+        return []
+    with path.open(newline="") as handle:
+        return list(csv.DictReader(handle))

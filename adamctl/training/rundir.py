@@ -1,0 +1,109 @@
+"""`RunDir`: the one owner of every path inside a run directory.
+
+No other code joins strings into run-directory paths: it asks a `RunDir`.
+
+Layout::
+
+    <run>/config.yaml          the fully resolved config (every default filled)
+    <run>/overrides.yaml       the --set overrides it was made with
+    <run>/metrics.csv          one row per epoch
+    <run>/summary.json         status, final and best metrics, versions
+    <run>/model.weights.h5     final weights (EMA-finalized with use_ema)
+    <run>/checkpoints/ckpt-000001200/   one folder per checkpoint
+    <run>/.lock                the live writer's pid
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from pathlib import Path
+
+from adamctl.errors import UsageError
+
+__all__ = ["RunDir", "new_run_dir"]
+
+_CHECKPOINT_PREFIX = "ckpt-"
+_STEP_DIGITS = 9
+
+
+class RunDir:
+    """Paths of one run directory. Creating the object touches nothing on disk."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+
+    def __repr__(self) -> str:
+        return f"RunDir({str(self.root)!r})"
+
+    def __fspath__(self) -> str:
+        return str(self.root)
+
+    @property
+    def config_path(self) -> Path:
+        return self.root / "config.yaml"
+
+    @property
+    def overrides_path(self) -> Path:
+        return self.root / "overrides.yaml"
+
+    @property
+    def metrics_path(self) -> Path:
+        return self.root / "metrics.csv"
+
+    @property
+    def summary_path(self) -> Path:
+        return self.root / "summary.json"
+
+    @property
+    def weights_path(self) -> Path:
+        return self.root / "model.weights.h5"
+
+    @property
+    def lock_path(self) -> Path:
+        return self.root / ".lock"
+
+    @property
+    def checkpoints_root(self) -> Path:
+        return self.root / "checkpoints"
+
+    def checkpoint_dir(self, step: int) -> Path:
+        """The folder of the checkpoint taken after ``step`` optimizer calls."""
+        return self.checkpoints_root / f"{_CHECKPOINT_PREFIX}{step:0{_STEP_DIGITS}d}"
+
+    def checkpoint_dirs(self) -> list[Path]:
+        """Existing checkpoint folders, oldest first (temporary ones excluded)."""
+        if not self.checkpoints_root.is_dir():
+            return []
+        found = [
+            path
+            for path in self.checkpoints_root.iterdir()
+            if path.is_dir() and path.name.startswith(_CHECKPOINT_PREFIX)
+            and path.name[len(_CHECKPOINT_PREFIX):].isdigit()
+        ]
+        return sorted(found, key=lambda path: path.name)
+
+    def has_run(self) -> bool:
+        """Whether a run was already started here."""
+        return self.config_path.exists() or self.summary_path.exists()
+
+    def create(self) -> None:
+        """Make the directory; refuse one that already holds a run."""
+        if self.has_run():
+            raise UsageError(
+                f'{self.root} already has a run; use "adamctl resume {self.root}" '
+                "or choose another --run-dir"
+            )
+        if self.root.exists() and not self.root.is_dir():
+            raise UsageError(f"{self.root} exists and is not a directory; choose another --run-dir")
+        self.root.mkdir(parents=True, exist_ok=True)
+
+
+def new_run_dir(runs_root: Path, name: str, *, now: _dt.datetime | None = None) -> RunDir:
+    """A fresh ``<runs_root>/<name>-<YYYYmmdd-HHMMSS>`` (``-2``, ``-3``... on a clash)."""
+    stamp = (now or _dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
+    base = Path(runs_root) / f"{name}-{stamp}"
+    candidate, suffix = base, 1
+    while candidate.exists():
+        suffix += 1
+        candidate = base.with_name(f"{base.name}-{suffix}")
+    return RunDir(candidate)

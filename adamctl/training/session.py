@@ -1,0 +1,118 @@
+"""Build everything a run needs (backend, data, model, Adam) before touching disk.
+
+`prepare` does all the work that can fail on bad input: the backend, the
+dataset, the model and the optimizer are built here, so that a config error
+ends the command before any run directory exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from adamctl.config.schema import Config
+from adamctl.errors import ConfigError, InvalidArgument
+from adamctl.training.backend import gpu_available, select_backend
+
+__all__ = ["Session", "prepare"]
+
+
+@dataclass
+class Session:
+    """A compiled model, its data and its config, ready to train.
+
+    Attributes:
+        config: the resolved config.
+        dataset: an :class:`adamctl.data.Dataset`.
+        model: the compiled ``keras.Model``; ``model.optimizer`` is built.
+        deterministic: whether deterministic ops are on.
+        on_gpu: whether the backend trains on a GPU.
+    """
+
+    config: Config
+    dataset: Any
+    model: Any
+    deterministic: bool
+    on_gpu: bool
+
+    @property
+    def optimizer(self) -> Any:
+        return self.model.optimizer
+
+
+def prepare(config: Config, *, file: str | Path | None = None) -> Session:
+    """Select the backend, seed everything, load the data, build and compile the model.
+
+    Raises:
+        ConfigError: anything in the config that cannot be built.
+    """
+    select_backend(config.backend, config.device, file=file)
+    import keras
+
+    on_gpu = config.device != "cpu" and gpu_available()
+    deterministic = _seed_everything(config, on_gpu=on_gpu)
+    keras.config.set_dtype_policy(config.training.mixed_precision or "float32")
+
+    from adamctl.data import load_dataset
+
+    dataset = load_dataset(config.data, seed=config.seed)
+    model = _build_model(config, dataset, file=file)
+    optimizer = _build_optimizer(config, file=file)
+    _compile(model, optimizer, config, dataset)
+    return Session(config, dataset, model, deterministic, on_gpu)
+
+
+def _seed_everything(config: Config, *, on_gpu: bool) -> bool:
+    """Seed Python, NumPy and the backend; turn on deterministic ops when asked.
+
+    ``training.deterministic: null`` means deterministic on CPU, where it
+    costs little, and not on GPU, where it can cost a lot.
+    """
+    import keras
+
+    keras.utils.set_random_seed(config.seed)
+    deterministic = config.training.deterministic
+    if deterministic is None:
+        deterministic = not on_gpu
+    if deterministic and keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
+    return bool(deterministic)
+
+
+def _build_model(config: Config, dataset: Any, *, file: str | Path | None) -> Any:
+    from adamctl.models import build_model
+
+    return build_model(
+        config.model,
+        input_shape=dataset.input_shape,
+        task=dataset.task,
+        num_classes=dataset.num_classes,
+        seed=config.seed,
+    )
+
+
+def _build_optimizer(config: Config, *, file: str | Path | None) -> Any:
+    from adamctl.core import build_optimizer
+
+    try:
+        return build_optimizer(dict(config.optimizer))
+    except InvalidArgument as error:
+        raise ConfigError.from_invalid(error, file=file, prefix="optimizer") from error
+
+
+def _compile(model: Any, optimizer: Any, config: Config, dataset: Any) -> None:
+    from adamctl.models import resolve_loss, resolve_metrics
+
+    model.compile(
+        optimizer=optimizer,
+        loss=resolve_loss(config.model.loss, dataset.task),
+        metrics=resolve_metrics(list(config.model.metrics or ())),
+    )
+    # Build the optimizer's slots now, so that a checkpoint's state can be
+    # loaded into them before the first step (Keras would otherwise build
+    # lazily on the first apply, and loading into an unbuilt optimizer is
+    # the silent no-op of keras issue 19389).
+    model.optimizer.build(model.trainable_variables)

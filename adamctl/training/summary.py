@@ -1,0 +1,97 @@
+"""``summary.json``: the state of a run for people and scripts, kept current.
+
+``status`` moves through ``running`` to one of ``completed``, ``failed``,
+``interrupted`` or ``diverged``; every change is written atomically.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from pathlib import Path
+from typing import Any
+
+from adamctl._atomic import atomic_write_json
+
+__all__ = ["RunSummary", "better", "metric_mode", "read_summary", "STATUSES"]
+
+STATUSES = ("running", "completed", "failed", "interrupted", "diverged")
+
+# Metrics where larger is better; every other metric (losses, errors) is
+# better when smaller.
+_HIGHER_IS_BETTER = ("accuracy", "auc", "precision", "recall", "f1_score", "r2_score")
+
+
+def metric_mode(name: str) -> str:
+    """``"max"`` for accuracy-like metrics, ``"min"`` for losses and errors."""
+    base = name.removeprefix("val_")
+    return "max" if any(base.endswith(word) for word in _HIGHER_IS_BETTER) else "min"
+
+
+def better(name: str, new: float, old: float | None) -> bool:
+    """Whether ``new`` improves on ``old`` for metric ``name``."""
+    if old is None:
+        return True
+    return new > old if metric_mode(name) == "max" else new < old
+
+
+def _now() -> str:
+    return _dt.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+class RunSummary:
+    """The content of ``summary.json``, and the one place that writes it."""
+
+    def __init__(self, path: Path, fields: dict[str, Any] | None = None) -> None:
+        self.path = Path(path)
+        self.data: dict[str, Any] = dict(fields or {})
+
+    @classmethod
+    def start(cls, path: Path, **fields: Any) -> "RunSummary":
+        """A new summary with ``status: running``, written at once."""
+        summary = cls(path, {
+            "status": "running", **fields,
+            "epochs_completed": 0, "steps": 0, "wall_time_s": 0.0,
+            "final": {}, "best": {},
+            "started_at": _now(), "updated_at": _now(), "finished_at": None, "error": None,
+        })
+        summary.write()
+        return summary
+
+    @classmethod
+    def load(cls, path: Path) -> "RunSummary":
+        return cls(path, read_summary(path))
+
+    def write(self) -> None:
+        self.data["updated_at"] = _now()
+        atomic_write_json(self.path, self.data)
+
+    def record_epoch(self, epoch: int, step: int, elapsed_s: float, logs: dict[str, Any]) -> None:
+        """Take the end of 1-based ``epoch`` into final and best metrics, and write."""
+        metrics = {k: v for k, v in logs.items() if k != "learning_rate"}
+        self.data.update(epochs_completed=epoch, steps=step, wall_time_s=round(elapsed_s, 3))
+        self.data["final"] = {**metrics, "learning_rate": logs.get("learning_rate")}
+        best = self.data.setdefault("best", {})
+        for name, value in metrics.items():
+            previous = best.get(name, {}).get("value")
+            if _finite(value) and better(name, value, previous):
+                best[name] = {"value": value, "epoch": epoch, "step": step}
+        self.write()
+
+    def finish(self, status: str, **fields: Any) -> None:
+        """Set the final status (and e.g. ``error``), and write."""
+        if status not in STATUSES:
+            raise ValueError(f"status must be one of {STATUSES}. Received: status={status!r}")
+        self.data.update(status=status, **fields)
+        self.data["finished_at"] = None if status == "running" else _now()
+        self.write()
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, (int, float)) and value == value and abs(value) != float("inf")
+
+
+def read_summary(path: Path) -> dict[str, Any]:
+    """The parsed ``summary.json``."""
+    with Path(path).open() as handle:
+        return json.load(handle)
