@@ -13,6 +13,7 @@ __all__ = [
     "AdamctlError",
     "CheckpointError",
     "ConfigError",
+    "Interrupted",
     "InvalidArgument",
     "RunLocked",
     "TrainingDiverged",
@@ -60,6 +61,7 @@ class AdamctlError(Exception):
     """Base of every error adamctl reports to the user without a traceback."""
 
     exit_code = 1
+    label = "error"
 
 
 class UsageError(AdamctlError):
@@ -135,6 +137,20 @@ class RunLocked(AdamctlError):
     """Another live process is writing to the same run directory."""
 
     exit_code = 2
+
+
+class Interrupted(AdamctlError):
+    """Training stopped on SIGINT or SIGTERM after saving a checkpoint.
+
+    The exit code is the shell's 128 + signal number: 130 for SIGINT, 143
+    for SIGTERM.
+    """
+
+    label = "interrupted"
+
+    def __init__(self, message: str, *, exit_code: int = 130) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 class TrainingDiverged(AdamctlError):

@@ -33,7 +33,7 @@ class AdamctlGroup(click.Group):
         except AdamctlError as error:
             if ctx.meta.get("adamctl.debug") or _debug_requested():
                 traceback.print_exc()
-            click.echo(f"error: {error}", err=True)
+            click.echo(f"{error.label}: {error}", err=True)
             ctx.exit(error.exit_code)
 
 
@@ -55,9 +55,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 def _register() -> None:
-    from adamctl.cli import train, validate
+    from adamctl.cli import report, resume, sweep, train, validate
 
-    for module in (train, validate):
+    for module in (train, validate, resume, sweep, report):
         cli.add_command(module.command)
 
 

@@ -7,12 +7,14 @@ runs another backend cannot switch.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
 import importlib.util
 import os
 import platform
 import sys
 from pathlib import Path
+from typing import Iterator
 
 from adamctl.errors import ConfigError
 
@@ -48,11 +50,43 @@ def select_backend(backend: str, device: str, *, file: str | Path | None = None)
         if device == "cpu":
             # Hide every GPU from the backend before it initializes.
             os.environ["CUDA_VISIBLE_DEVICES"] = "-1"
+    _import_keras_quietly()
     if device == "gpu" and not gpu_available():
         raise ConfigError(
             "no GPU is visible to the backend; use device: auto or device: cpu",
             file=file, key_path="device", value=device,
         )
+
+
+def _import_keras_quietly() -> None:
+    """Import Keras and its backend with the native start-up chatter hidden."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    with native_stderr_hidden():
+        import keras  # noqa: F401
+
+
+@contextlib.contextmanager
+def native_stderr_hidden() -> Iterator[None]:
+    """Hide what native code writes to file descriptor 2 inside the block.
+
+    TensorFlow's C++ runtime writes lines such as "Could not find cuda
+    drivers" or "failed call to cuInit" straight to the descriptor, before its
+    log level applies, on every start; they say nothing a user can act on.
+    They stay visible with ``--debug`` / ``ADAMCTL_DEBUG=1``. Python
+    exceptions are unaffected.
+    """
+    if os.environ.get("ADAMCTL_DEBUG", "") not in ("", "0"):
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def gpu_available() -> bool:
@@ -63,7 +97,8 @@ def gpu_available() -> bool:
     if name == "tensorflow":
         import tensorflow as tf
 
-        return bool(tf.config.list_physical_devices("GPU"))
+        with native_stderr_hidden():
+            return bool(tf.config.list_physical_devices("GPU"))
     if name == "jax":
         import jax
 

@@ -10,7 +10,10 @@ callbacks, so anything written for ``fit`` hooks in the same way.
 from __future__ import annotations
 
 import math
+import os
+import signal
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
@@ -113,55 +116,126 @@ def train_loop(
     """
     import keras
 
-    hooks = keras.callbacks.CallbackList(list(callbacks), model=model)
-    hooks.on_train_begin()
-    started = time.perf_counter() - state.elapsed_s
-    while not state.finished:
-        _train_epoch(model, dataset, state, hooks, batch_size, seed, shuffle, started, should_stop)
-        if state.stop_reason is not None:
-            break
+    loop = _Loop(
+        model, dataset, state, keras.callbacks.CallbackList(list(callbacks), model=model),
+        batch_size=batch_size, seed=seed, shuffle=shuffle, should_stop=should_stop,
+    )
+    loop.hooks.on_train_begin()
+    while not state.finished and state.stop_reason is None:
+        loop.train_epoch()
     if state.stop_reason is None:
         state.stop_reason = StopReason.COMPLETED
-    state.elapsed_s = time.perf_counter() - started
-    hooks.on_train_end(dict(state.logs))
+    loop.tick()
+    loop.hooks.on_train_end(dict(state.logs))
     return state
 
 
-def _train_epoch(model, dataset, state, hooks, batch_size, seed, shuffle, started, should_stop):
-    batches = epoch_batches(
-        len(dataset.x_train), batch_size,
-        epoch=state.epoch, seed=seed, shuffle=shuffle, steps=state.steps_per_epoch,
-    )
-    if state.step_in_epoch == 0:
-        model.reset_metrics()
-    hooks.on_epoch_begin(state.epoch)
-    for index in batches[state.step_in_epoch:]:
-        hooks.on_train_batch_begin(state.step_in_epoch)
-        logs = model.train_on_batch(
-            dataset.x_train[index], dataset.y_train[index], reset_metrics=False, return_dict=True
+@dataclass
+class _Loop:
+    """One session of training: the model, its data and hooks, and where it stands."""
+
+    model: Any
+    dataset: Any
+    state: LoopState
+    hooks: Any
+    batch_size: int
+    seed: int
+    shuffle: bool
+    should_stop: Callable[[], bool]
+
+    def __post_init__(self) -> None:
+        self.started = time.perf_counter() - self.state.elapsed_s
+        self.kill_at = os.environ.get(_KILL_AT_VARIABLE) or None
+
+    def tick(self) -> None:
+        self.state.elapsed_s = time.perf_counter() - self.started
+
+    def train_epoch(self) -> None:
+        state = self.state
+        batches = epoch_batches(
+            len(self.dataset.x_train), self.batch_size,
+            epoch=state.epoch, seed=self.seed, shuffle=self.shuffle, steps=state.steps_per_epoch,
+        )
+        if state.step_in_epoch == 0:
+            self.model.reset_metrics()
+        self.hooks.on_epoch_begin(state.epoch)
+        with _metrics_kept_across_steps(self.model):
+            for index in batches[state.step_in_epoch:]:
+                if not self._train_step(index) or state.stop_reason is not None:
+                    return
+        self._end_epoch()
+
+    def _train_step(self, index: np.ndarray) -> bool:
+        """One batch; False when the loop must stop (non-finite loss, or asked to)."""
+        state = self.state
+        self.hooks.on_train_batch_begin(state.step_in_epoch)
+        logs = self.model.train_on_batch(
+            self.dataset.x_train[index], self.dataset.y_train[index], return_dict=True
         )
         state.logs = {name: float(value) for name, value in logs.items()}
         state.step += 1
         state.step_in_epoch += 1
-        state.elapsed_s = time.perf_counter() - started
+        self.tick()
         if not math.isfinite(state.logs.get("loss", 0.0)):
             state.stop_reason, state.diverged_at = StopReason.DIVERGED, state.step
-            return
-        hooks.on_train_batch_end(state.step_in_epoch - 1, dict(state.logs))
-        if should_stop() and state.step_in_epoch < len(batches):
+            return False
+        self.hooks.on_train_batch_end(state.step_in_epoch - 1, dict(state.logs))
+        self._maybe_kill(f"step:{state.step}")
+        if self.should_stop() and state.step_in_epoch < state.steps_per_epoch:
             state.stop_reason = StopReason.INTERRUPTED
-            return
-    epoch_logs = dict(state.logs)
-    epoch_logs.update(_validate(model, dataset, batch_size))
-    epoch_logs["learning_rate"] = current_learning_rate(model.optimizer)
-    state.logs = epoch_logs
-    state.epoch += 1
-    state.step_in_epoch = 0
-    state.elapsed_s = time.perf_counter() - started
-    # on_epoch_end sees the finished epoch's index, as with fit.
-    hooks.on_epoch_end(state.epoch - 1, dict(epoch_logs))
-    if should_stop() and not state.finished:
-        state.stop_reason = StopReason.INTERRUPTED
+            return False
+        return True
+
+    def _end_epoch(self) -> None:
+        state = self.state
+        # From the metrics themselves, not the last step's logs: after a resume
+        # at an epoch's last batch no step of this epoch has run in this process.
+        logs = _metric_results(self.model)
+        logs.update(_validate(self.model, self.dataset, self.batch_size))
+        logs["learning_rate"] = current_learning_rate(self.model.optimizer)
+        state.logs = logs
+        state.epoch += 1
+        state.step_in_epoch = 0
+        self.tick()
+        # on_epoch_end sees the finished epoch's index, as with fit.
+        self.hooks.on_epoch_end(state.epoch - 1, dict(logs))
+        self._maybe_kill(f"epoch:{state.epoch}")
+        if self.should_stop() and not state.finished:
+            state.stop_reason = StopReason.INTERRUPTED
+
+    def _maybe_kill(self, point: str) -> None:
+        if self.kill_at == point:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+# A fault-injection point for the resume tests: ADAMCTL_KILL_AT=step:N sends
+# this process SIGKILL right after step N's callbacks (checkpoints included),
+# ADAMCTL_KILL_AT=epoch:E right after epoch E's end. A real, uncatchable
+# kill, at a point a test can name.
+_KILL_AT_VARIABLE = "ADAMCTL_KILL_AT"
+
+
+@contextmanager
+def _metrics_kept_across_steps(model: Any):
+    """Let the running metrics accumulate over an epoch's ``train_on_batch`` calls.
+
+    Keras 3.15's ``train_on_batch`` resets every metric at each call, so its
+    logs would describe one batch; ``fit`` reports running means over the
+    epoch, and so do we. Shadowing ``reset_metrics`` on the instance for the
+    span of the epoch's steps keeps the states; the loop resets them itself at
+    each epoch start, and ``evaluate`` (called after this block) resets them
+    as usual.
+    """
+    model.reset_metrics = lambda: None
+    try:
+        yield
+    finally:
+        del model.reset_metrics
+
+
+def _metric_results(model: Any) -> dict[str, float]:
+    """The running training metrics of the epoch (loss first)."""
+    return {name: float(value) for name, value in model.get_metrics_result().items()}
 
 
 def _validate(model: Any, dataset: Any, batch_size: int) -> dict[str, float]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -10,21 +11,23 @@ from typing import Any, Sequence
 import yaml
 
 from adamctl._atomic import atomic_write_text, fsync_dir
-from adamctl.config import config_hash, write_config
+from adamctl.config import config_hash, config_to_dict, write_config
 from adamctl.config.schema import Config
-from adamctl.errors import TrainingDiverged
+from adamctl.errors import Interrupted, TrainingDiverged
 from adamctl.training.backend import versions
+from adamctl.training.interrupts import StopOnSignal, exit_code_for
+from adamctl.training.lock import RunLock
 from adamctl.training.loop import LoopState, StopReason, steps_per_epoch, train_loop
 from adamctl.training.rundir import RunDir, new_run_dir
 from adamctl.training.session import Session, prepare
 from adamctl.training.summary import RunSummary
 
-__all__ = ["RunResult", "train", "save_weights_atomic"]
+__all__ = ["RunResult", "train", "save_weights_atomic", "run_session", "new_loop_state"]
 
 
 @dataclass
 class RunResult:
-    """What a finished (or stopped) run left behind."""
+    """What a finished run left behind."""
 
     run_dir: RunDir
     status: str
@@ -56,21 +59,30 @@ def train(
     Raises:
         ConfigError: the config cannot be built.
         UsageError: ``run_dir`` already holds a run.
+        RunLocked: another process writes to ``run_dir``.
         TrainingDiverged: the loss became NaN or infinite.
+        Interrupted: SIGINT or SIGTERM stopped the run (after a checkpoint).
     """
     session = prepare(config, file=file)
     run = RunDir(run_dir) if run_dir is not None else new_run_dir(runs_root, config.name)
     run.create()
-    write_config(config, run.config_path)
-    atomic_write_text(run.overrides_path, yaml.safe_dump(list(overrides)))
-    state = LoopState(
+    with RunLock(run):
+        write_config(config, run.config_path)
+        atomic_write_text(run.overrides_path, yaml.safe_dump(list(overrides)))
+        state = new_loop_state(session)
+        summary = RunSummary.start(run.summary_path, **_identity(session, run, state))
+        return run_session(session, run, state, summary, console=console)
+
+
+def new_loop_state(session: Session) -> LoopState:
+    """The position at the start of a run of ``session``'s config."""
+    config = session.config
+    return LoopState(
         epochs=config.training.epochs,
         steps_per_epoch=steps_per_epoch(
             len(session.dataset.x_train), config.data.batch_size, config.training.steps_per_epoch
         ),
     )
-    summary = RunSummary.start(run.summary_path, **_identity(session, run, state))
-    return _run(session, run, state, summary, console=console)
 
 
 def _identity(session: Session, run: RunDir, state: LoopState) -> dict[str, Any]:
@@ -90,47 +102,92 @@ def _identity(session: Session, run: RunDir, state: LoopState) -> dict[str, Any]
     }
 
 
-def _run(
-    session: Session, run: RunDir, state: LoopState, summary: RunSummary, *, console: Any,
-    callbacks: Sequence[Any] = (), should_stop: Any = None,
+def run_session(
+    session: Session, run: RunDir, state: LoopState, summary: RunSummary, *, console: Any
 ) -> RunResult:
-    """Run the loop with the standard callbacks and settle the summary's status."""
+    """Run the loop from ``state`` with the standard callbacks and settle the status."""
+    checkpointing = _checkpointing(session, run, state)
+    hooks = _callbacks(run, state, summary, console) + [checkpointing]
+    data = session.config.data
+    with StopOnSignal() as stop:
+        try:
+            train_loop(
+                session.model, session.dataset, state,
+                batch_size=data.batch_size, seed=session.config.seed, shuffle=data.shuffle,
+                callbacks=hooks, should_stop=stop,
+            )
+        except KeyboardInterrupt:
+            _stopped(run, state, summary, signal.SIGINT, saved=False)
+        except BaseException as error:
+            summary.finish("failed", error=f"{type(error).__name__}: {error}")
+            raise
+    if state.stop_reason == StopReason.INTERRUPTED:
+        _stopped(run, state, summary, stop.signum, saved=checkpointing.save_now())
+    return _settle(session, run, state, summary)
+
+
+def _callbacks(run: RunDir, state: LoopState, summary: RunSummary, console: Any) -> list[Any]:
     from adamctl.training.callbacks.metrics_csv import MetricsCSV
     from adamctl.training.callbacks.summary import SummaryUpdater
 
     hooks = [MetricsCSV(run.metrics_path, state, keep_epochs=state.epoch),
-             SummaryUpdater(summary, state), *callbacks]
+             SummaryUpdater(summary, state)]
     if console is not None:
         from adamctl.training.callbacks.progress import RichProgress
 
         hooks.append(RichProgress(state, console))
-    data = session.config.data
-    try:
-        train_loop(
-            session.model, session.dataset, state,
-            batch_size=data.batch_size, seed=session.config.seed, shuffle=data.shuffle,
-            callbacks=hooks, should_stop=should_stop or (lambda: False),
-        )
-    except BaseException as error:
-        summary.finish("failed", error=f"{type(error).__name__}: {error}")
-        raise
-    return _settle(session, run, state, summary)
+    return hooks
+
+
+def _checkpointing(session: Session, run: RunDir, state: LoopState) -> Any:
+    """The callback that snapshots ``session`` into ``run``'s checkpoints."""
+    from adamctl.training.callbacks.checkpointing import Checkpointing
+    from adamctl.training.checkpoint import write_checkpoint
+    from adamctl.training.state_io import all_finite, capture
+
+    config = session.config
+    resolved, digest = config_to_dict(config), config_hash(config)
+
+    def save() -> bool:
+        data = capture(session, state, config=resolved, config_hash=digest)
+        if not all_finite(data):
+            return False
+        write_checkpoint(run, data, keep=config.training.keep_checkpoints)
+        return True
+
+    return Checkpointing(save, state, every=config.training.checkpoint_every)
+
+
+def _stopped(run: RunDir, state: LoopState, summary: RunSummary, signum: Any, *, saved: bool) -> None:
+    """Record an interrupt and raise :class:`Interrupted` with the shell's exit code."""
+    name = signal.Signals(signum).name if signum is not None else "SIGINT"
+    where = (
+        f"checkpoint saved at step {state.step}" if saved
+        else "stopped inside a step; the last complete checkpoint is kept"
+    )
+    summary.data.update(epochs_completed=state.epoch, steps=state.step)
+    summary.finish("interrupted", error=f"interrupted by {name} at step {state.step}")
+    raise Interrupted(
+        f"{run.root}: {name} at step {state.step}, {where}; "
+        f'continue with "adamctl resume {run.root}"',
+        exit_code=exit_code_for(signum if signum is not None else signal.SIGINT),
+    )
 
 
 def _settle(session: Session, run: RunDir, state: LoopState, summary: RunSummary) -> RunResult:
     if state.stop_reason == StopReason.DIVERGED:
         message = (
             f"loss became {state.logs.get('loss')} at step {state.diverged_at} "
-            f"(epoch {state.epoch + 1}); lower optimizer.learning_rate or raise optimizer.epsilon"
+            f"(epoch {state.epoch + 1}); the newest checkpoint is the last finite state. "
+            "Lower optimizer.learning_rate or raise optimizer.epsilon"
         )
         summary.finish("diverged", diverged_at_step=state.diverged_at, error=message)
         raise TrainingDiverged(f"{run.root}: {message}")
-    if state.stop_reason == StopReason.COMPLETED:
-        _finalize_weights(session.model)
-        save_weights_atomic(session.model, run.weights_path)
-        summary.data["wall_time_s"] = round(state.elapsed_s, 3)
-    summary.finish(state.stop_reason)
-    return RunResult(run, state.stop_reason, summary.data)
+    _finalize_weights(session.model)
+    save_weights_atomic(session.model, run.weights_path)
+    summary.data["wall_time_s"] = round(state.elapsed_s, 3)
+    summary.finish("completed", error=None)
+    return RunResult(run, "completed", summary.data)
 
 
 def _finalize_weights(model: Any) -> None:

@@ -111,8 +111,17 @@ def _compile(model: Any, optimizer: Any, config: Config, dataset: Any) -> None:
         loss=resolve_loss(config.model.loss, dataset.task),
         metrics=resolve_metrics(list(config.model.metrics or ())),
     )
-    # Build the optimizer's slots now, so that a checkpoint's state can be
-    # loaded into them before the first step (Keras would otherwise build
-    # lazily on the first apply, and loading into an unbuilt optimizer is
-    # the silent no-op of keras issue 19389).
-    model.optimizer.build(model.trainable_variables)
+    _build_all_state(model, dataset, config.data.batch_size)
+
+
+def _build_all_state(model: Any, dataset: Any, batch_size: int) -> None:
+    """Create every variable now: the model's, the metrics' and the optimizer's slots.
+
+    Keras creates them lazily on the first step; a checkpoint's state must be
+    loaded into them before it, and loading into an optimizer that is not
+    built is the silent no-op of keras issue 19389. ``_symbolic_build`` is
+    what ``fit`` and ``train_on_batch`` call for this; it traces shapes only
+    (no step is taken, no random state is drawn).
+    """
+    sample = (dataset.x_train[:batch_size], dataset.y_train[:batch_size], None)
+    model._symbolic_build(data_batch=sample)

@@ -68,15 +68,27 @@ class RunSummary:
 
     def record_epoch(self, epoch: int, step: int, elapsed_s: float, logs: dict[str, Any]) -> None:
         """Take the end of 1-based ``epoch`` into final and best metrics, and write."""
-        metrics = {k: v for k, v in logs.items() if k != "learning_rate"}
         self.data.update(epochs_completed=epoch, steps=step, wall_time_s=round(elapsed_s, 3))
+        self._take(epoch, step, logs)
+        self.write()
+
+    def rebuild_from_rows(self, rows: list[dict[str, str]]) -> None:
+        """Recompute final and best metrics from ``metrics.csv`` rows (after a resume)."""
+        self.data["final"], self.data["best"] = {}, {}
+        for row in rows:
+            logs = {k: float(v) for k, v in row.items()
+                    if k not in ("epoch", "step", "time_s") and v not in ("", None)}
+            self._take(int(row["epoch"]), int(row["step"]), logs)
+            self.data["wall_time_s"] = float(row["time_s"])
+
+    def _take(self, epoch: int, step: int, logs: dict[str, Any]) -> None:
+        metrics = {k: v for k, v in logs.items() if k != "learning_rate"}
         self.data["final"] = {**metrics, "learning_rate": logs.get("learning_rate")}
         best = self.data.setdefault("best", {})
         for name, value in metrics.items():
             previous = best.get(name, {}).get("value")
             if _finite(value) and better(name, value, previous):
                 best[name] = {"value": value, "epoch": epoch, "step": step}
-        self.write()
 
     def finish(self, status: str, **fields: Any) -> None:
         """Set the final status (and e.g. ``error``), and write."""

@@ -1,0 +1,56 @@
+"""``adamctl sweep CONFIG``: a grid of Adam settings, repeated over seeds, run in parallel."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from adamctl.cli.options import overrides_option, quiet_option
+
+__all__ = ["command"]
+
+
+@click.command("sweep")
+@click.argument("config_path", metavar="[CONFIG]", required=False,
+                type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--grid", "grid_options", multiple=True, metavar="KEY=V1,V2,...",
+              help="Sweep KEY over values, or over a range: KEY=log:LO:HI:N, KEY=linear:LO:HI:N. "
+              "Repeatable; adds to the config's sweep.grid.")
+@click.option("--seeds", type=click.IntRange(min=1), metavar="N",
+              help="Repeat every grid point over N seeds (seed, seed+1, ...).")
+@overrides_option
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Parallel worker processes (default: the number of CPU cores).")
+@click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="Run trials in local worker processes, or as Ray tasks.")
+@click.option("--address", metavar="ADDR", help="With --executor ray: the cluster to join.")
+@click.option("--sweep-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Write the sweep here instead of runs/<name>-sweep-<YYYYmmdd-HHMMSS>/.")
+@click.option("--resume", "resume_dir", type=click.Path(file_okay=False, path_type=Path),
+              metavar="SWEEP_DIR", help="Continue an interrupted sweep.")
+@click.option("--dry-run", is_flag=True, help="Print the table of trials and exit.")
+@quiet_option
+def command(config_path, grid_options, seeds, overrides, workers, executor, address, sweep_dir,
+            resume_dir, dry_run, quiet) -> None:
+    """Train every point of a grid of settings, over seeds, in parallel; tabulate and plot.
+
+    Every trial's config is validated before any trial starts. The sweep
+    directory gets sweep.yaml, trials/<id>/ (each a full run directory),
+    results.csv, summary.csv, report.md and PNG plots. The last line printed
+    is the sweep directory's path.
+
+    \b
+    Example:
+      adamctl sweep configs/quickstart.yaml --grid optimizer.beta_1=0.8,0.9,0.95 \\
+          --grid optimizer.epsilon=log:1e-8:1e-4:3 --seeds 3
+      adamctl sweep --resume runs/quickstart-sweep-20260101-120000
+    """
+    from adamctl.cli._sweep import execute, plan_from_cli
+
+    workers = workers or os.cpu_count() or 1
+    plan, target, resuming = plan_from_cli(config_path, grid_options, seeds, overrides, resume_dir,
+                                          sweep_dir)
+    execute(plan, target, resuming=resuming, workers=workers, executor=executor, address=address,
+            dry_run=dry_run, quiet=quiet)

@@ -1,0 +1,152 @@
+"""Run a sweep's trials on this machine, in warm worker processes.
+
+Each worker is a long-lived process that imports TensorFlow once and runs
+trial after trial, with its share of the cores (intra-op threads = cores /
+workers). A worker that dies (killed, out of memory) costs only the trial it
+was running, which is recorded as failed, and is replaced; the others go on.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+__all__ = ["TrialJob", "run_local", "run_job"]
+
+
+@dataclass(frozen=True)
+class TrialJob:
+    """What a worker needs to run one trial: where, which config, train or resume."""
+
+    trial_id: str
+    run_dir: str
+    config: dict[str, Any]
+    resume: bool = False
+
+
+def run_job(job: TrialJob) -> dict[str, Any]:
+    """Run one trial in this process; never raises for a trial's own failure.
+
+    Returns ``{"trial", "status", "error", "summary"}``; status is the run's
+    final status (completed, diverged, interrupted, failed).
+    """
+    import keras
+
+    from adamctl.config import config_from_dict
+    from adamctl.errors import AdamctlError, Interrupted, TrainingDiverged
+    from adamctl.training.run import train
+    from adamctl.training.summary import read_summary
+
+    keras.backend.clear_session()  # a fresh graph and name counters for each trial
+    run_dir = Path(job.run_dir)
+    status, error = "completed", None
+    try:
+        if job.resume:
+            from adamctl.training.resume import resume
+
+            resume(run_dir, warn=lambda message: None)
+        else:
+            train(config_from_dict(job.config), run_dir=run_dir)
+    except Interrupted as failure:
+        status, error = "interrupted", str(failure)
+    except TrainingDiverged as failure:
+        status, error = "diverged", str(failure)
+    except (AdamctlError, Exception) as failure:  # a trial's failure must not stop the sweep
+        status, error = "failed", f"{type(failure).__name__}: {failure}"
+    summary_path = run_dir / "summary.json"
+    summary = read_summary(summary_path) if summary_path.exists() else None
+    return {"trial": job.trial_id, "status": status, "error": error, "summary": summary}
+
+
+def _worker_main(connection: Connection, threads: int) -> None:
+    """A worker's life: limit threads, then run the jobs it is sent until told to stop."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from adamctl.training.backend import native_stderr_hidden
+
+    with native_stderr_hidden():
+        import tensorflow as tf
+
+    tf.config.threading.set_intra_op_parallelism_threads(threads)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+    while True:
+        job = connection.recv()
+        if job is None:
+            return
+        connection.send(run_job(job))
+
+
+class _Worker:
+    def __init__(self, context: Any, threads: int) -> None:
+        self.connection, child = context.Pipe()
+        self.process = context.Process(target=_worker_main, args=(child, threads), daemon=True)
+        self.process.start()
+        child.close()
+        self.job: TrialJob | None = None
+
+    def stop(self) -> None:
+        if self.process.is_alive():
+            try:
+                self.connection.send(None)
+            except OSError:
+                pass
+        self.process.join(timeout=30)
+        if self.process.is_alive():
+            self.process.kill()
+
+
+def run_local(
+    jobs: Sequence[TrialJob],
+    *,
+    workers: int,
+    on_outcome: Callable[[dict[str, Any]], None],
+) -> None:
+    """Run ``jobs`` on ``workers`` warm processes; report each outcome as it comes.
+
+    Outcomes arrive in completion order. A worker's death becomes a
+    ``failed`` outcome naming its exit code, and a new worker takes its place.
+    """
+    context = multiprocessing.get_context("spawn")
+    count = max(1, min(workers, len(jobs)))
+    threads = max(1, (os.cpu_count() or 1) // count)
+    pool = [_Worker(context, threads) for _ in range(count)]
+    pending = list(jobs)[::-1]
+    try:
+        while pending or any(w.job for w in pool):
+            for worker in pool:
+                if worker.job is None and pending:
+                    worker.job = pending.pop()
+                    worker.connection.send(worker.job)
+            _collect(pool, context, threads, on_outcome)
+    finally:
+        for worker in pool:
+            worker.stop()
+
+
+def _collect(pool: list[_Worker], context: Any, threads: int, on_outcome: Callable) -> None:
+    """Wait for any busy worker to answer or die, and report what happened."""
+    busy = [w for w in pool if w.job is not None]
+    ready = wait([w.connection for w in busy] + [w.process.sentinel for w in busy])
+    for index, worker in enumerate(pool):
+        if worker.job is None:
+            continue
+        if worker.connection in ready and worker.connection.poll():
+            on_outcome(worker.connection.recv())
+            worker.job = None
+        elif worker.process.sentinel in ready:
+            on_outcome(_death(worker))
+            pool[index] = _Worker(context, threads)
+
+
+def _death(worker: _Worker) -> dict[str, Any]:
+    worker.process.join(timeout=5)
+    code = worker.process.exitcode
+    how = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+    return {
+        "trial": worker.job.trial_id, "status": "failed", "summary": None,
+        "error": f"the worker process running it died ({how}); "
+                 "adamctl sweep --resume continues it from its last checkpoint",
+    }

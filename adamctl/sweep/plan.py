@@ -1,0 +1,144 @@
+"""A sweep plan: the grid expanded into trials, each with its full, validated config.
+
+Every trial's config is resolved before any trial starts, so a bad value in
+the grid ends the command before anything runs.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from adamctl.config.schema import Config
+from adamctl.errors import ConfigError
+from adamctl.sweep.grid import Trial, expand, grid_values, parse_grid_option
+
+__all__ = ["SweepPlan", "plan_sweep", "plan_from_dict"]
+
+
+@dataclass(frozen=True)
+class SweepPlan:
+    """Everything a sweep will run, as plain data (written to ``sweep.yaml``).
+
+    Attributes:
+        name: the sweep's name (the base config's).
+        base: the resolved base config, as a mapping, without its sweep section.
+        grid: each swept key with the list of values it takes.
+        seeds: the seeds every grid point is repeated over.
+        metric: the metric reports sort by; ``mode``: min or max.
+        trials: the trials, in expansion order.
+        configs: each trial's resolved config, by trial id.
+    """
+
+    name: str
+    base: dict[str, Any]
+    grid: dict[str, list[Any]]
+    seeds: tuple[int, ...]
+    metric: str
+    mode: str
+    trials: tuple[Trial, ...]
+    configs: dict[str, dict[str, Any]]
+
+    @property
+    def swept_keys(self) -> list[str]:
+        return list(self.grid)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "metric": self.metric, "mode": self.mode,
+            "grid": self.grid, "seeds": list(self.seeds),
+            "trials": [
+                {"id": t.id, "point": t.point.id, "seed": t.seed, "values": t.point.as_dict()}
+                for t in self.trials
+            ],
+            "base": self.base,
+        }
+
+
+def plan_sweep(
+    config: Config,
+    *,
+    grid_options: Sequence[str] = (),
+    seeds: int | None = None,
+    source: str | Path | None = None,
+) -> SweepPlan:
+    """Expand ``config``'s sweep section, with ``--grid`` and ``--seeds`` over it.
+
+    Raises:
+        ConfigError: a malformed grid, a key that names no config field, or
+            a value that makes some trial's config invalid (naming the trial).
+    """
+    from adamctl.config import config_to_dict
+
+    section = config.sweep
+    grid: dict[str, Any] = dict(section.grid) if section else {}
+    for option in grid_options:
+        try:
+            key, spec = parse_grid_option(option)
+        except ValueError as error:
+            raise ConfigError(str(error), key_path="--grid") from None
+        grid[key] = spec
+    seed_list = _seeds(config, section, seeds)
+    if not grid and len(seed_list) < 2:
+        raise ConfigError(
+            "nothing to sweep: give --grid KEY=v1,v2 (or a sweep.grid section) or --seeds N",
+            file=source,
+        )
+    source_name = None if source is None else str(source)
+    grid = {key: grid_values(key, spec, source=source_name) for key, spec in grid.items()}
+    base = config_to_dict(config)
+    base.pop("sweep", None)
+    return _plan(config.name, base, grid, seed_list,
+                 metric=section.metric if section else "val_loss",
+                 mode=section.mode if section else "min", source=source_name)
+
+
+def _seeds(config: Config, section: Any, count: int | None) -> tuple[int, ...]:
+    if count is not None:
+        if count < 1:
+            raise ConfigError("must be at least 1", key_path="--seeds", value=count)
+        return tuple(config.seed + i for i in range(count))
+    if section is not None and section.seeds:
+        return tuple(int(seed) for seed in section.seeds)
+    return (config.seed,)
+
+
+def _plan(name, base, grid, seeds, *, metric, mode, source) -> SweepPlan:
+    from adamctl.config import config_from_dict, config_to_dict
+
+    trials = expand(grid, seeds)
+    configs: dict[str, dict[str, Any]] = {}
+    for trial in trials:
+        raw = copy.deepcopy(base)
+        for key, value in trial.point.values:
+            _set_path(raw, key, value)
+        raw.update(name=f"{name}-{trial.id}", seed=trial.seed)
+        try:
+            configs[trial.id] = config_to_dict(config_from_dict(raw))
+        except ConfigError as error:
+            shown = ", ".join(f"{k}={v!r}" for k, v in trial.point.values)
+            raise ConfigError(f"trial {trial.id} ({shown}): {error}", file=source) from None
+    return SweepPlan(name, base, grid, tuple(seeds), metric, mode, tuple(trials), configs)
+
+
+def _set_path(raw: dict[str, Any], dotted: str, value: Any) -> None:
+    """Set ``raw[a][b][c] = value`` for ``a.b.c``, making mappings on the way."""
+    *parents, leaf = dotted.split(".")
+    node = raw
+    for part in parents:
+        child = node.get(part)
+        if not isinstance(child, dict):  # a scalar there is replaced by the mapping
+            child = {}
+            node[part] = child
+        node = child
+    node[leaf] = value
+
+
+def plan_from_dict(data: Mapping[str, Any]) -> SweepPlan:
+    """Rebuild the plan written in ``sweep.yaml`` (for ``sweep --resume``)."""
+    return _plan(
+        data["name"], dict(data["base"]), {k: list(v) for k, v in data["grid"].items()},
+        tuple(data["seeds"]), metric=data["metric"], mode=data["mode"], source=None,
+    )

@@ -1,0 +1,49 @@
+"""Stop at the next step boundary on SIGINT or SIGTERM, instead of dying mid-step."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from types import FrameType
+
+__all__ = ["StopOnSignal", "exit_code_for"]
+
+_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def exit_code_for(signum: int) -> int:
+    """The shell's convention: 128 + the signal number (130 for SIGINT, 143 for SIGTERM)."""
+    return 128 + int(signum)
+
+
+class StopOnSignal:
+    """A context manager whose instance, called, says whether a stop was asked for.
+
+    The first SIGINT or SIGTERM only sets a flag, which the training loop
+    reads between steps, so it can checkpoint and exit cleanly. A second one
+    means "now": it raises ``KeyboardInterrupt`` at once. Outside the main
+    thread, where Python cannot install handlers, it never asks to stop.
+    """
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+        self._previous: dict[int, object] = {}
+
+    def __call__(self) -> bool:
+        return self.signum is not None
+
+    def __enter__(self) -> "StopOnSignal":
+        if threading.current_thread() is threading.main_thread():
+            for signum in _SIGNALS:
+                self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+        self._previous.clear()
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.signum is not None:
+            raise KeyboardInterrupt
+        self.signum = signum

@@ -1,0 +1,137 @@
+"""`resume`: continue a run from its newest valid checkpoint to the configured end.
+
+On CPU with deterministic ops, a resumed run ends with exactly the weights
+and optimizer state of an uninterrupted one: the checkpoint holds every
+variable that changes during training, and the data order is a pure
+function of (seed, epoch).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import warnings
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from adamctl.config import config_from_dict, diff_configs, load_config, write_config
+from adamctl.errors import CheckpointError, ConfigError, UsageError
+from adamctl.training.lock import RunLock
+from adamctl.training.metrics_file import read_metrics_rows
+from adamctl.training.run import RunResult, new_loop_state, run_session
+from adamctl.training.rundir import RunDir
+from adamctl.training.session import prepare
+from adamctl.training.summary import RunSummary
+
+__all__ = ["resume"]
+
+
+def resume(
+    run_dir: Path,
+    *,
+    overrides: Sequence[str] = (),
+    allow_drift: bool = False,
+    console: Any = None,
+    warn: Callable[[str], None] | None = None,
+) -> RunResult:
+    """Continue the run in ``run_dir`` from its newest valid checkpoint.
+
+    Args:
+        run_dir: a run directory made by ``adamctl train``.
+        overrides: ``--set`` changes to the run's config; they are drift.
+        allow_drift: accept a config that differs from the checkpoint's,
+            recording the change in ``summary.json``.
+        console: a ``rich`` console on stderr for progress, or None.
+        warn: receives warnings (a damaged checkpoint skipped); default
+            ``warnings.warn``.
+
+    Raises:
+        UsageError: ``run_dir`` is not a run directory.
+        CheckpointError: checkpoints exist but none is valid, or the newest
+            valid one does not fit the model.
+        ConfigError: the config drifted and ``allow_drift`` is off.
+        RunLocked: another live process writes to the run.
+    """
+    run = RunDir(run_dir)
+    warn = warn or (lambda message: warnings.warn(message, stacklevel=2))
+    if not run.config_path.is_file():
+        raise UsageError(
+            f"{run.root} is not a run directory (it has no config.yaml); "
+            'start a run with "adamctl train CONFIG"'
+        )
+    with RunLock(run):
+        config = load_config(run.config_path, overrides)
+        checkpoint = _newest_valid(run, warn)
+        session = prepare(config, file=run.config_path)
+        state = new_loop_state(session)
+        summary = RunSummary.load(run.summary_path) if run.summary_path.exists() else None
+        if checkpoint is not None:
+            _check_drift(run, checkpoint, config, overrides, allow_drift, summary)
+            _restore_position(session, checkpoint, state)
+        else:
+            warn(f"{run.root} has no checkpoint yet; training it again from step 0")
+        if overrides:
+            write_config(config, run.config_path)
+        summary = _reopen_summary(run, summary, state, checkpoint)
+        return run_session(session, run, state, summary, console=console)
+
+
+def _newest_valid(run: RunDir, warn: Callable[[str], None]) -> Any:
+    """The newest valid checkpoint's data, None if there was never one; raises if all are bad."""
+    from adamctl.training.checkpoint import latest_valid_checkpoint, read_checkpoint
+
+    existing = run.checkpoint_dirs()
+    path = latest_valid_checkpoint(run, warn=warn)
+    if path is None and existing:
+        raise CheckpointError(
+            f"{run.root}: none of its {len(existing)} checkpoints is valid "
+            f"(newest: {existing[-1].name}); the run cannot be resumed"
+        )
+    return None if path is None else (path, read_checkpoint(path))
+
+
+def _check_drift(run, checkpoint, config, overrides, allow_drift, summary) -> None:
+    """Refuse a config that differs from the checkpoint's, unless drift is allowed."""
+    path, data = checkpoint
+    changes = diff_configs(config_from_dict(data.config), config)
+    if not changes:
+        return
+    shown = "; ".join(f"{key}: {old!r} -> {new!r}" for key, old, new in changes)
+    if not allow_drift:
+        raise ConfigError(
+            f"differs from the checkpoint {path.name}: {shown}; pass --allow-drift "
+            "to resume with these changes",
+            file=run.config_path,
+        )
+    if summary is not None:
+        summary.data.setdefault("drift", []).append({
+            "at_step": data.step,
+            "overrides": list(overrides),
+            "changes": [{"key": key, "old": old, "new": new} for key, old, new in changes],
+            "at": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        })
+
+
+def _restore_position(session: Any, checkpoint: Any, state: Any) -> None:
+    from adamctl.training.state_io import restore
+
+    path, data = checkpoint
+    restore(session, data, source=str(path))
+    state.epoch, state.step_in_epoch, state.step = data.epoch, data.step_in_epoch, data.step
+    state.elapsed_s = data.elapsed_s
+
+
+def _reopen_summary(run: RunDir, summary: RunSummary | None, state: Any, checkpoint: Any) -> RunSummary:
+    """Set the summary back to the checkpoint's position and mark it running."""
+    if summary is None:
+        summary = RunSummary(run.summary_path, {})
+    kept = [row for row in read_metrics_rows(run.metrics_path) if int(row["epoch"]) <= state.epoch]
+    summary.rebuild_from_rows(kept)
+    summary.data.update(steps=state.step, epochs_completed=state.epoch,
+                        total_steps=state.total_steps, steps_per_epoch=state.steps_per_epoch)
+    if checkpoint is not None:
+        summary.data.setdefault("resumed", []).append({
+            "from_checkpoint": checkpoint[0].name, "step": state.step,
+            "at": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        })
+    summary.finish("running", error=None)
+    return summary

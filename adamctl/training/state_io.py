@@ -1,0 +1,93 @@
+"""Take a session's full training state out as arrays, and put it back exactly.
+
+The state of a run at a step boundary is: every model variable (weights,
+non-trainable weights, the dropout layers' seed-generator states), the
+optimizer's state as its ``save_own_variables`` writes it (iterations,
+learning rate, m, v, v_hat, EMA averages, gradient accumulators, loss scale),
+the compiled metrics' running sums, and the loop position. The data order
+needs nothing saved: it is a pure function of (seed, epoch).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from adamctl.errors import CheckpointError
+from adamctl.training.checkpoint import CheckpointData, Entry
+from adamctl.training.loop import LoopState
+
+__all__ = ["capture", "restore", "all_finite"]
+
+
+def capture(session: Any, state: LoopState, *, config: dict, config_hash: str) -> CheckpointData:
+    """A snapshot of ``session`` at ``state``'s step boundary (arrays are copies)."""
+    model = session.model
+    store: dict[str, Any] = {}
+    model.optimizer.save_own_variables(store)
+    optimizer_paths = [variable.path for variable in model.optimizer.variables]
+    return CheckpointData(
+        step=state.step,
+        epoch=state.epoch,
+        step_in_epoch=state.step_in_epoch,
+        elapsed_s=state.elapsed_s,
+        config_hash=config_hash,
+        config=config,
+        random={"data_order": "pure function of (seed, epoch)", "seed": session.config.seed},
+        model=_entries(model.variables),
+        optimizer=[
+            Entry(path, np.array(store[str(index)]))
+            for index, path in enumerate(optimizer_paths)
+        ],
+        metrics=_entries(model.metrics_variables),
+    )
+
+
+def _entries(variables: Sequence[Any]) -> list[Entry]:
+    return [Entry(variable.path, np.array(variable)) for variable in variables]
+
+
+def all_finite(data: CheckpointData) -> bool:
+    """Whether every floating-point array of the model and the optimizer is finite."""
+    for entry in (*data.model, *data.optimizer):
+        array = entry.array
+        if np.issubdtype(array.dtype, np.floating) and not np.isfinite(array).all():
+            return False
+    return True
+
+
+def restore(session: Any, data: CheckpointData, *, source: str) -> None:
+    """Load ``data`` into ``session``, refusing anything that does not fit exactly.
+
+    Raises:
+        CheckpointError: the checkpoint's variables differ in number or
+            shape from the session's (naming the first that differs).
+    """
+    model = session.model
+    _assign_all(model.variables, data.model, what="model variable", source=source)
+    _check_fit(model.optimizer.variables, data.optimizer, what="optimizer variable", source=source)
+    model.optimizer.load_own_variables(
+        {str(index): entry.array for index, entry in enumerate(data.optimizer)}
+    )
+    _assign_all(model.metrics_variables, data.metrics, what="metric variable", source=source)
+
+
+def _assign_all(variables: Sequence[Any], entries: Sequence[Entry], *, what: str, source: str) -> None:
+    _check_fit(variables, entries, what=what, source=source)
+    for variable, entry in zip(variables, entries):
+        variable.assign(entry.array)
+
+
+def _check_fit(variables: Sequence[Any], entries: Sequence[Entry], *, what: str, source: str) -> None:
+    if len(variables) != len(entries):
+        raise CheckpointError(
+            f"{source} holds {len(entries)} {what}s but the model of this config has "
+            f"{len(variables)}; the checkpoint belongs to a different model"
+        )
+    for index, (variable, entry) in enumerate(zip(variables, entries)):
+        if tuple(variable.shape) != tuple(entry.array.shape):
+            raise CheckpointError(
+                f"{source}: {what} {index} ({entry.path}) has shape {tuple(entry.array.shape)} "
+                f"but the model expects {tuple(variable.shape)} ({variable.path})"
+            )

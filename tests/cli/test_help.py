@@ -1,0 +1,35 @@
+"""Every command has a summary and an example, and docs/cli.md matches --help."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from adamctl.cli import cli
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("name", sorted(cli.commands))
+def test_command_help_has_summary_and_example(name):
+    result = CliRunner().invoke(cli, [name, "--help"], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert cli.commands[name].get_short_help_str().strip()
+    assert "Example:" in result.output
+
+
+@pytest.mark.parametrize("name", sorted(cli.commands))
+def test_command_is_documented(name):
+    assert f"## `adamctl {name}`" in (ROOT / "docs" / "cli.md").read_text()
+
+
+def test_cli_reference_is_current():
+    process = subprocess.run(
+        [sys.executable, "-m", "cogapp", "--check", str(ROOT / "docs" / "cli.md")],
+        capture_output=True, text=True, cwd=ROOT,
+    )
+    assert process.returncode == 0, process.stdout + process.stderr

@@ -1,0 +1,44 @@
+"""Startup stays light: the CLI and the package never import the heavy frameworks."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.cli.conftest import run_cli
+
+HEAVY = ("tensorflow", "keras", "jax", "torch", "pandas", "ray", "matplotlib")
+
+
+@pytest.mark.parametrize("statement", [
+    pytest.param("import adamctl", id="package"),
+    pytest.param("import adamctl.cli", id="cli"),
+    pytest.param("import adamctl.core", id="core"),
+    pytest.param("import adamctl.config, adamctl.training, adamctl.data, adamctl.models", id="others"),
+])
+def test_import_loads_no_framework(statement):
+    script = f"import sys; {statement}; print(sorted(m for m in {HEAVY!r} if m in sys.modules))"
+    process = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert process.returncode == 0, process.stderr
+    assert process.stdout.strip() == "[]"
+
+
+def test_help_loads_no_framework():
+    script = (
+        "import sys\n"
+        "from adamctl.cli import cli\n"
+        "try:\n    cli.main(['--help'], prog_name='adamctl')\nexcept SystemExit:\n    pass\n"
+        f"print('LOADED', sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
+    )
+    process = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert process.returncode == 0, process.stderr
+    assert "LOADED []" in process.stdout
+
+
+def test_console_script_help_lists_the_commands(tmp_path):
+    process = run_cli("--help", cwd=tmp_path)
+    assert process.returncode == 0
+    for command in ("train", "validate"):
+        assert command in process.stdout

@@ -1,0 +1,247 @@
+"""Checkpoints and `adamctl resume`, with real processes, real signals and real files.
+
+The central claim: a run killed at any step and resumed ends with exactly the
+weights and optimizer state of an uninterrupted run (on CPU, deterministic).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+import yaml
+
+from adamctl.training.checkpoint import read_checkpoint
+from adamctl.training.rundir import RunDir
+from tests.cli.conftest import TINY, _merge, adamctl_executable, run_cli
+
+pytestmark = pytest.mark.slow
+
+# 192 training examples / 32 = 6 steps an epoch, 3 epochs = 18 steps. Every
+# stateful feature at once: dropout (seed-generator state), amsgrad (v_hat),
+# EMA (averages), gradient accumulation over 4 micro-steps (accumulators and
+# a cycle that epoch ends cut through), a checkpoint every 4 steps.
+RESUMABLE = {
+    "model": {"dropout": 0.3},
+    "optimizer": {"amsgrad": True, "use_ema": True, "ema_momentum": 0.9,
+                  "gradient_accumulation_steps": 4, "learning_rate": 0.01},
+    "training": {"epochs": 3, "checkpoint_every": 4, "keep_checkpoints": 2},
+}
+
+
+def _config(tmp_path: Path, extra: dict | None = None, name: str = "config.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(_merge(_merge(TINY, RESUMABLE), extra or {})))
+    return path
+
+
+def _final_state(run_dir: Path) -> dict[str, list[np.ndarray]]:
+    """The arrays that must match: saved weights, and the newest checkpoint's state."""
+    run = RunDir(run_dir)
+    data = read_checkpoint(run.checkpoint_dirs()[-1])
+    with h5py.File(run.weights_path) as handle:
+        weights = []
+        handle.visititems(lambda n, o: weights.append(np.array(o)) if isinstance(o, h5py.Dataset) else None)
+    return {
+        "weights_file": weights,
+        "model": [e.array for e in data.model],
+        "optimizer": [e.array for e in data.optimizer],
+    }
+
+
+def _assert_identical(left: dict, right: dict) -> None:
+    for group in left:
+        assert len(left[group]) == len(right[group]) > 0, group
+        for index, (a, b) in enumerate(zip(left[group], right[group])):
+            assert a.dtype == b.dtype and a.shape == b.shape, (group, index)
+            assert np.array_equal(a, b), f"{group}[{index}] differs"
+
+
+def _metric_rows(run_dir: Path) -> list[tuple]:
+    with (run_dir / "metrics.csv").open() as handle:
+        return [(r["epoch"], r["step"], r["loss"], r["val_loss"], r["accuracy"])
+                for r in csv.DictReader(handle)]
+
+
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory) -> Path:
+    """One uninterrupted run of the resumable config."""
+    tmp_path = tmp_path_factory.mktemp("baseline")
+    process = run_cli("train", str(_config(tmp_path)), "--run-dir", str(tmp_path / "run"), "-q",
+                      cwd=tmp_path)
+    assert process.returncode == 0, process.stderr
+    return tmp_path / "run"
+
+
+@pytest.mark.parametrize("kill_at", [
+    pytest.param("step:5", id="mid-epoch-mid-accumulation"),
+    pytest.param("step:8", id="on-a-checkpoint-step"),
+    pytest.param("epoch:1", id="right-after-an-epoch-end"),
+    pytest.param("step:17", id="last-epoch-last-steps"),
+])
+def test_sigkill_then_resume_is_bit_identical(tmp_path, baseline, kill_at):
+    config, run_dir = _config(tmp_path), tmp_path / "run"
+    killed = run_cli("train", str(config), "--run-dir", str(run_dir), "-q", cwd=tmp_path,
+                     env={"ADAMCTL_KILL_AT": kill_at})
+    assert killed.returncode == -signal.SIGKILL
+    assert json.loads((run_dir / "summary.json").read_text())["status"] == "running"
+
+    resumed = run_cli("resume", str(run_dir), "-q", cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    assert resumed.stdout.strip() == str(run_dir)
+    _assert_identical(_final_state(baseline), _final_state(run_dir))
+    assert _metric_rows(run_dir) == _metric_rows(baseline)
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["status"] == "completed" and summary["steps"] == 18
+    assert summary["resumed"][-1]["step"] <= int(kill_at.split(":")[1]) * (6 if "epoch" in kill_at else 1)
+
+
+def _start_train(config: Path, run_dir: Path, cwd: Path, extra_env: dict | None = None):
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **(extra_env or {})}
+    return subprocess.Popen(
+        [adamctl_executable(), "train", str(config), "--run-dir", str(run_dir), "-q"],
+        cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def _wait_for_checkpoint(run_dir: Path, process: subprocess.Popen, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not RunDir(run_dir).checkpoint_dirs():
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "no checkpoint appeared"
+        time.sleep(0.01)
+
+
+# Long enough (240 steps) that a signal sent at the first checkpoint arrives
+# while training is still going.
+LONG = {"training": {"epochs": 40, "checkpoint_every": 4, "keep_checkpoints": 2}}
+
+
+@pytest.fixture(scope="module")
+def long_baseline(tmp_path_factory) -> Path:
+    tmp_path = tmp_path_factory.mktemp("long")
+    process = run_cli("train", str(_config(tmp_path, LONG)), "--run-dir", str(tmp_path / "run"),
+                      "-q", cwd=tmp_path)
+    assert process.returncode == 0, process.stderr
+    return tmp_path / "run"
+
+
+@pytest.mark.parametrize("signum, code", [
+    pytest.param(signal.SIGINT, 130, id="SIGINT"),
+    pytest.param(signal.SIGTERM, 143, id="SIGTERM"),
+])
+def test_signal_checkpoints_exits_and_resumes_exactly(tmp_path, long_baseline, signum, code):
+    run_dir = tmp_path / "run"
+    process = _start_train(_config(tmp_path, LONG), run_dir, tmp_path)
+    _wait_for_checkpoint(run_dir, process)
+    process.send_signal(signum)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == code, stderr
+    assert "Traceback" not in stderr
+    assert f"adamctl resume {run_dir}" in stderr
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["status"] == "interrupted"
+    assert 0 < summary["steps"] < 240
+    # The newest checkpoint is the state at the step where training stopped.
+    assert read_checkpoint(RunDir(run_dir).checkpoint_dirs()[-1]).step == summary["steps"]
+
+    resumed = run_cli("resume", str(run_dir), "-q", cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    _assert_identical(_final_state(long_baseline), _final_state(run_dir))
+    assert _metric_rows(run_dir) == _metric_rows(long_baseline)
+
+
+def test_damaged_newest_checkpoint_falls_back_with_a_warning(tmp_path, baseline):
+    run_dir = tmp_path / "run"
+    killed = run_cli("train", str(_config(tmp_path)), "--run-dir", str(run_dir), "-q",
+                     cwd=tmp_path, env={"ADAMCTL_KILL_AT": "step:9"})
+    assert killed.returncode == -signal.SIGKILL
+    newest = RunDir(run_dir).checkpoint_dirs()[-1]
+    victim = newest / "optimizer.npz" if (newest / "optimizer.npz").exists() else sorted(
+        p for p in newest.iterdir() if p.name != "manifest.json")[0]
+    raw = bytearray(victim.read_bytes())
+    raw[len(raw) // 2] ^= 0xFF
+    victim.write_bytes(bytes(raw))
+    resumed = run_cli("resume", str(run_dir), "-q", cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "warning:" in resumed.stderr and newest.name in resumed.stderr
+    _assert_identical(_final_state(baseline), _final_state(run_dir))
+
+
+def test_no_valid_checkpoint_is_a_clear_error(tmp_path):
+    run_dir = tmp_path / "run"
+    killed = run_cli("train", str(_config(tmp_path)), "--run-dir", str(run_dir), "-q",
+                     cwd=tmp_path, env={"ADAMCTL_KILL_AT": "step:9"})
+    assert killed.returncode == -signal.SIGKILL
+    for checkpoint in RunDir(run_dir).checkpoint_dirs():
+        (checkpoint / "manifest.json").unlink()
+    resumed = run_cli("resume", str(run_dir), cwd=tmp_path)
+    assert resumed.returncode == 2
+    assert "none of its 2 checkpoints is valid" in resumed.stderr
+    assert "Traceback" not in resumed.stderr
+
+
+def test_config_drift_is_refused_then_allowed_and_recorded(tmp_path):
+    run_dir = tmp_path / "run"
+    killed = run_cli("train", str(_config(tmp_path)), "--run-dir", str(run_dir), "-q",
+                     cwd=tmp_path, env={"ADAMCTL_KILL_AT": "step:9"})
+    assert killed.returncode == -signal.SIGKILL
+    refused = run_cli("resume", str(run_dir), "--set", "optimizer.learning_rate=0.001", cwd=tmp_path)
+    assert refused.returncode == 2
+    assert "optimizer.learning_rate: 0.01 -> 0.001" in refused.stderr
+    assert "--allow-drift" in refused.stderr
+
+    allowed = run_cli("resume", str(run_dir), "--set", "optimizer.learning_rate=0.001",
+                      "--allow-drift", "-q", cwd=tmp_path)
+    assert allowed.returncode == 0, allowed.stderr
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["drift"][0]["changes"] == [
+        {"key": "optimizer.learning_rate", "old": 0.01, "new": 0.001}
+    ]
+    assert yaml.safe_load((run_dir / "config.yaml").read_text())["optimizer"]["learning_rate"] == 0.001
+
+
+def test_a_live_writer_locks_the_run_and_a_dead_one_does_not(tmp_path):
+    run_dir = tmp_path / "run"
+    process = _start_train(_config(tmp_path, LONG), run_dir, tmp_path)
+    _wait_for_checkpoint(run_dir, process)
+    process.send_signal(signal.SIGSTOP)  # alive, holding the lock, not training
+    try:
+        refused = run_cli("resume", str(run_dir), cwd=tmp_path)
+        assert refused.returncode == 2
+        assert f"is being written by process {process.pid}" in refused.stderr
+    finally:
+        process.kill()
+        process.communicate()
+    resumed = run_cli("resume", str(run_dir), "--set", "training.epochs=3", "--allow-drift", "-q",
+                      cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+
+
+def test_divergence_keeps_the_last_finite_checkpoint(tmp_path):
+    config = _config(tmp_path, {
+        "data": {"task": "regression"},
+        "model": {"preset": "logreg", "dropout": 0.0},
+        "optimizer": {"learning_rate": 1.0e30, "use_ema": False, "amsgrad": False,
+                      "gradient_accumulation_steps": None},
+        "training": {"checkpoint_every": 1},
+    })
+    run_dir = tmp_path / "run"
+    process = run_cli("train", str(config), "--run-dir", str(run_dir), cwd=tmp_path)
+    assert process.returncode == 1
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["status"] == "diverged"
+    assert f"at step {summary['diverged_at_step']}" in process.stderr
+    for checkpoint in RunDir(run_dir).checkpoint_dirs():
+        data = read_checkpoint(checkpoint)
+        assert all(np.isfinite(e.array).all() for e in data.model + data.optimizer
+                   if np.issubdtype(e.array.dtype, np.floating))
+        assert data.step < summary["diverged_at_step"]
