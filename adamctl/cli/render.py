@@ -19,8 +19,8 @@ def progress_console(quiet: bool) -> Console | None:
 
 
 def stdout_console() -> Console:
-    """A console on stdout for results (tables are plain text when piped)."""
-    return Console(soft_wrap=False)
+    """A console on stdout for results (tables are plain text, 160 columns wide, when piped)."""
+    return Console(soft_wrap=False, width=None if sys.stdout.isatty() else 160)
 
 
 def metrics_table(metrics_csv: Path, *, title: str = "metrics") -> Table:

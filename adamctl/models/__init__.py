@@ -1,0 +1,96 @@
+"""Models: the presets and the ``layers`` list, losses and metrics by name.
+
+Importing this package does not import Keras; building a model does.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any, Sequence
+
+from adamctl.errors import ConfigError
+
+__all__ = ["build_model", "check_model_config", "outputs_logits", "resolve_loss", "resolve_metrics"]
+
+# Losses whose Keras class takes from_logits: the presets output logits.
+_LOGIT_LOSSES = {
+    "sparse_categorical_crossentropy": "SparseCategoricalCrossentropy",
+    "categorical_crossentropy": "CategoricalCrossentropy",
+    "binary_crossentropy": "BinaryCrossentropy",
+}
+
+
+def build_model(cfg: Any, *, input_shape: tuple[int, ...], task: str, num_classes: int | None,
+                seed: int | None = None, file: Any = None) -> Any:
+    """An uncompiled ``keras.Sequential`` for ``cfg`` (a ModelConfig).
+
+    Initial weights are deterministic once ``keras.utils.set_random_seed``
+    has been called. Classification models output ``num_classes`` logits,
+    regression models one value.
+    """
+    import keras
+
+    outputs = num_classes if task == "classification" else 1
+    if cfg.layers is not None:
+        from adamctl.models.layers import build_layers
+
+        layers = build_layers(cfg.layers, file=file)
+    else:
+        from adamctl.models.presets import preset_layers
+
+        layers = preset_layers(cfg, input_shape=input_shape, outputs=outputs)
+    model = keras.Sequential([keras.Input(tuple(input_shape)), *layers], name=f"{cfg.preset or 'layers'}")
+    _check_outputs(model, outputs, cfg, file)
+    return model
+
+
+def _check_outputs(model: Any, outputs: int, cfg: Any, file: Any) -> None:
+    width = model.output_shape[-1]
+    if width != outputs:
+        key = f"model.layers[{len(cfg.layers) - 1}]" if cfg.layers is not None else "model.preset"
+        raise ConfigError(f"the model outputs {width} values per example but the task needs "
+                          f"{outputs}", file=file, key_path=key)
+
+
+def outputs_logits(model: Any) -> bool:
+    """Whether the last layer is linear (the presets' logits), not softmax or sigmoid."""
+    activation = getattr(model.layers[-1], "activation", None)
+    return activation is None or getattr(activation, "__name__", "") == "linear"
+
+
+def resolve_loss(name: str, task: str, *, logits: bool = True) -> Any:
+    """The Keras loss for ``name``; cross-entropies are told whether they receive logits."""
+    import keras
+
+    if name in _LOGIT_LOSSES:
+        return getattr(keras.losses, _LOGIT_LOSSES[name])(from_logits=logits)
+    return keras.losses.get(name)
+
+
+def resolve_metrics(names: Sequence[str]) -> list[Any]:
+    """Metric names as Keras takes them in ``compile``."""
+    return list(names)
+
+
+def check_model_config(cfg: Any, *, file: Any = None) -> None:
+    """Check the names Keras must judge: layers, loss, metrics, activation."""
+    import keras
+
+    if cfg.layers is not None:
+        from adamctl.models.layers import build_layers
+
+        build_layers(cfg.layers, file=file)
+    _check_name("model.loss", cfg.loss, keras.losses.get, dir(keras.losses), file)
+    for index, metric in enumerate(cfg.metrics or ()):
+        _check_name(f"model.metrics[{index}]", metric, keras.metrics.get, dir(keras.metrics), file)
+    _check_name("model.activation", cfg.activation, keras.activations.get,
+                dir(keras.activations), file)
+
+
+def _check_name(key: str, name: str, getter: Any, known: list[str], file: Any) -> None:
+    try:
+        getter(name)
+    except (ValueError, TypeError):
+        close = difflib.get_close_matches(str(name), [n for n in known if not n.startswith("_")], n=1)
+        raise ConfigError("is not a name Keras knows", file=file, key_path=key, value=name,
+                          suggestion=close[0] if close else None) from None

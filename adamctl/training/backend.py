@@ -59,8 +59,14 @@ def select_backend(backend: str, device: str, *, file: str | Path | None = None)
 
 
 def _import_keras_quietly() -> None:
-    """Import Keras and its backend with the native start-up chatter hidden."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    """Import Keras and its backend with the native start-up chatter hidden.
+
+    TensorFlow's C++ log level is read once, at import: 3 keeps its
+    run-time chatter (graph-attribute notices during evaluation, for one)
+    out of the user's terminal, unless ``--debug`` is on.
+    """
+    if os.environ.get("ADAMCTL_DEBUG", "") in ("", "0"):
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     with native_stderr_hidden():
         import keras  # noqa: F401
 

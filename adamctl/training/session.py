@@ -83,14 +83,16 @@ def _seed_everything(config: Config, *, on_gpu: bool) -> bool:
 
 
 def _build_model(config: Config, dataset: Any, *, file: str | Path | None) -> Any:
-    from adamctl.models import build_model
+    from adamctl.models import build_model, check_model_config
 
+    check_model_config(config.model, file=file)
     return build_model(
         config.model,
         input_shape=dataset.input_shape,
         task=dataset.task,
         num_classes=dataset.num_classes,
         seed=config.seed,
+        file=file,
     )
 
 
@@ -104,11 +106,11 @@ def _build_optimizer(config: Config, *, file: str | Path | None) -> Any:
 
 
 def _compile(model: Any, optimizer: Any, config: Config, dataset: Any) -> None:
-    from adamctl.models import resolve_loss, resolve_metrics
+    from adamctl.models import outputs_logits, resolve_loss, resolve_metrics
 
     model.compile(
         optimizer=optimizer,
-        loss=resolve_loss(config.model.loss, dataset.task),
+        loss=resolve_loss(config.model.loss, dataset.task, logits=outputs_logits(model)),
         metrics=resolve_metrics(list(config.model.metrics or ())),
     )
     _build_all_state(model, dataset, config.data.batch_size)

@@ -1,0 +1,58 @@
+"""``model.layers``: a list of built-in Keras layers by class name, with their arguments.
+
+Only classes of ``keras.layers`` are looked up; nothing is imported by path,
+and layers that run user code (Lambda, TFSMLayer) are refused.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any, Mapping, Sequence
+
+from adamctl.errors import ConfigError
+
+__all__ = ["build_layers"]
+
+_REFUSED = {"Lambda", "TFSMLayer", "JaxLayer", "FlaxLayer", "TorchModuleWrapper"}
+_FORBIDDEN_KEYS = {"module", "registered_name"}
+
+
+def build_layers(entries: Sequence[Mapping[str, Any]], *, file: Any = None) -> list[Any]:
+    """Instantiate each ``{class_name: Dense, units: 64}`` (or ``{class_name, config}``)."""
+    return [_build_one(entry, index, file) for index, entry in enumerate(entries)]
+
+
+def _layer_names() -> list[str]:
+    import keras
+
+    return sorted(
+        name for name in dir(keras.layers)
+        if isinstance(getattr(keras.layers, name), type)
+        and issubclass(getattr(keras.layers, name), keras.layers.Layer)
+        and name not in _REFUSED and name != "Layer"
+    )
+
+
+def _build_one(entry: Mapping[str, Any], index: int, file: Any) -> Any:
+    import keras
+
+    where = f"model.layers[{index}]"
+    name = entry.get("class_name")
+    if not isinstance(name, str) or name in _REFUSED or name not in _layer_names():
+        close = difflib.get_close_matches(str(name), _layer_names(), n=1)
+        why = "runs arbitrary code and is not allowed" if name in _REFUSED else \
+            "must be the class name of a built-in Keras layer"
+        raise ConfigError(why, file=file, key_path=f"{where}.class_name", value=name,
+                          suggestion=close[0] if close else None)
+    forbidden = _FORBIDDEN_KEYS & set(entry)
+    if forbidden:
+        raise ConfigError("only built-in layers by class name are allowed", file=file,
+                          key_path=f"{where}.{sorted(forbidden)[0]}", value=entry[sorted(forbidden)[0]])
+    arguments = entry.get("config") if "config" in entry else {
+        k: v for k, v in entry.items() if k != "class_name"}
+    try:
+        return getattr(keras.layers, name)(**dict(arguments or {}))
+    except Exception as error:  # TypeError, ValueError: Keras's own words, on one line
+        text = " ".join(str(error).split())
+        raise ConfigError(f"{name} refused its arguments: {text[:300]}", file=file,
+                          key_path=where, value=dict(arguments or {})) from None

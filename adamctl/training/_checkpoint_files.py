@@ -1,0 +1,99 @@
+"""Array files of a checkpoint: a sequence of standard ``.npy`` records, checksummed as written.
+
+Each group of arrays (model, optimizer, metrics) is one file holding one
+``.npy`` record after another, so NumPy reads it as it is::
+
+    with open("optimizer.npy", "rb") as handle:
+        first, second = np.load(handle), np.load(handle)
+
+The CRC-32 of the whole file is computed on a second thread while the bytes
+are written (both release the GIL), so checksumming adds little to the
+write; the manifest records it with the file's size.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import queue
+import threading
+import zlib
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+
+__all__ = ["FileDigest", "write_arrays", "read_arrays", "file_digest"]
+
+
+class FileDigest(dict):
+    """``{"size": bytes, "crc32": "8 hex digits"}``."""
+
+
+class _ChecksummingWriter:
+    """Write buffers to a file while a helper thread folds them into a CRC-32."""
+
+    def __init__(self, path: Path) -> None:
+        self._file = open(path, "wb", buffering=0)
+        self._pending: queue.Queue = queue.Queue(maxsize=64)
+        self._crc, self._size = 0, 0
+        self._thread = threading.Thread(target=self._fold, daemon=True)
+        self._thread.start()
+
+    def _fold(self) -> None:
+        while (buffer := self._pending.get()) is not None:
+            self._crc = zlib.crc32(buffer, self._crc)
+
+    def write(self, buffer: memoryview | bytes) -> None:
+        view = memoryview(buffer)
+        written = 0
+        while written < view.nbytes:  # a raw write may be partial
+            written += self._file.write(view[written:])
+        self._size += view.nbytes
+        self._pending.put(view)
+
+    def close(self) -> FileDigest:
+        """Flush to disk (fsync) and return the file's size and CRC-32."""
+        self._pending.put(None)
+        self._thread.join()
+        os.fsync(self._file.fileno())
+        self._file.close()
+        return FileDigest(size=self._size, crc32=f"{self._crc & 0xFFFFFFFF:08x}")
+
+
+def write_arrays(path: Path, arrays: Iterable[np.ndarray]) -> FileDigest:
+    """Write each array as an ``.npy`` record (no pickles); return the digest."""
+    writer = _ChecksummingWriter(path)
+    try:
+        for array in arrays:
+            array = np.ascontiguousarray(array)
+            header = io.BytesIO()
+            np.lib.format.write_array_header_2_0(
+                header, np.lib.format.header_data_from_array_1_0(array))
+            writer.write(header.getvalue())
+            if array.size:
+                writer.write(array.reshape(-1).view(np.uint8).data)
+    finally:
+        digest = writer.close()
+    return digest
+
+
+def read_arrays(path: Path, count: int) -> list[np.ndarray]:
+    """The ``count`` arrays of a file written by :func:`write_arrays`."""
+    arrays = []
+    with open(path, "rb") as handle:
+        for _ in range(count):
+            arrays.append(np.load(handle, allow_pickle=False))
+        if handle.read(1):
+            raise ValueError(f"{Path(path).name} holds more than {count} arrays")
+    return arrays
+
+
+def file_digest(path: Path, chunk: int = 1 << 24) -> FileDigest:
+    """Size and CRC-32 of a file, read back from disk."""
+    crc, size = 0, 0
+    with open(path, "rb") as handle:
+        while block := handle.read(chunk):
+            crc = zlib.crc32(block, crc)
+            size += len(block)
+    return FileDigest(size=size, crc32=f"{crc & 0xFFFFFFFF:08x}")

@@ -1,0 +1,217 @@
+"""Checkpoints: the full training state at a step boundary, written whole or not at all.
+
+A checkpoint is a folder ``checkpoints/ckpt-<step:09d>/`` holding:
+
+- ``model.npy``: every model variable (weights, non-trainable weights, the
+  dropout layers' seed-generator states), in ``model.variables`` order;
+- ``optimizer.npy``: the optimizer's state as ``save_own_variables`` writes
+  it (iterations, learning rate, m, v, v_hat, EMA averages, accumulators);
+- ``metrics.npy``: the compiled metrics' running sums;
+- ``state.json``: step, epoch, position in the epoch, elapsed time, the
+  resolved config and its hash, the random state, and for each array its
+  variable path, shape and dtype;
+- ``manifest.json``, written last: the size and CRC-32 of every other file.
+
+Each ``.npy`` file is a run of standard ``.npy`` records (see
+:mod:`adamctl.training._checkpoint_files`). The folder is written under a
+temporary name and renamed into place, so a crash never leaves a checkpoint
+that looks valid; damage after the fact is caught by the manifest. This
+module needs NumPy only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, NamedTuple
+
+import numpy as np
+
+from adamctl._atomic import fsync_dir
+from adamctl.errors import CheckpointError
+from adamctl.training._checkpoint_files import file_digest, read_arrays, write_arrays
+from adamctl.training.rundir import RunDir
+
+__all__ = [
+    "CheckpointData",
+    "Entry",
+    "FORMAT_VERSION",
+    "latest_valid_checkpoint",
+    "read_checkpoint",
+    "verify_checkpoint",
+    "write_checkpoint",
+]
+
+FORMAT_VERSION = 1
+GROUPS = ("model", "optimizer", "metrics")
+_MANIFEST, _STATE = "manifest.json", "state.json"
+
+
+class Entry(NamedTuple):
+    """One saved array and the path of the variable it came from."""
+
+    path: str
+    array: np.ndarray
+
+
+@dataclass
+class CheckpointData:
+    """Everything in one checkpoint, as arrays and plain values."""
+
+    step: int
+    epoch: int
+    step_in_epoch: int
+    elapsed_s: float
+    config_hash: str
+    config: dict[str, Any] = field(default_factory=dict)
+    random: dict[str, Any] = field(default_factory=dict)
+    model: list[Entry] = field(default_factory=list)
+    optimizer: list[Entry] = field(default_factory=list)
+    metrics: list[Entry] = field(default_factory=list)
+
+
+def write_checkpoint(run: RunDir, data: CheckpointData, *, keep: int) -> Path:
+    """Write ``data`` as ``run.checkpoint_dir(data.step)``, atomically; keep the newest ``keep``.
+
+    A checkpoint already there for the same step is replaced only once the
+    new one is complete.
+    """
+    final = run.checkpoint_dir(data.step)
+    temporary = final.with_name(f".tmp-{final.name}-{os.getpid()}")
+    run.checkpoints_root.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temporaries(run)
+    try:
+        temporary.mkdir()
+        _write_contents(temporary, data)
+        fsync_dir(temporary)
+        _swap_in(temporary, final)
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise
+    fsync_dir(run.checkpoints_root)
+    _prune(run, keep, protect=final)
+    return final
+
+
+def _write_contents(folder: Path, data: CheckpointData) -> None:
+    digests = {f"{group}.npy": write_arrays(folder / f"{group}.npy",
+                                           [entry.array for entry in getattr(data, group)])
+               for group in GROUPS}
+    state = {
+        "format_version": FORMAT_VERSION,
+        "step": data.step, "epoch": data.epoch, "step_in_epoch": data.step_in_epoch,
+        "elapsed_s": data.elapsed_s, "config_hash": data.config_hash,
+        "config": data.config, "random": data.random,
+        "arrays": {group: [{"path": e.path, "shape": list(e.array.shape),
+                            "dtype": str(e.array.dtype)} for e in getattr(data, group)]
+                   for group in GROUPS},
+    }
+    digests[_STATE] = _write_json(folder / _STATE, state)
+    _write_json(folder / _MANIFEST, {"format_version": FORMAT_VERSION, "files": digests})
+
+
+def _write_json(path: Path, obj: Any) -> dict[str, Any]:
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(obj, handle, indent=1)
+        handle.flush()
+        os.fsync(handle.fileno())
+    return file_digest(path)
+
+
+def _swap_in(temporary: Path, final: Path) -> None:
+    """Rename ``temporary`` to ``final``; an existing ``final`` goes only after."""
+    if not final.exists():
+        os.rename(temporary, final)
+        return
+    retired = final.with_name(f".old-{final.name}-{os.getpid()}")
+    os.rename(final, retired)
+    os.rename(temporary, final)
+    shutil.rmtree(retired, ignore_errors=True)
+
+
+def _remove_stale_temporaries(run: RunDir) -> None:
+    """Temporary folders left by a writer that died (one writer per run: the lock)."""
+    for leftover in run.checkpoints_root.glob(".tmp-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in run.checkpoints_root.glob(".old-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _prune(run: RunDir, keep: int, *, protect: Path) -> None:
+    """Delete the oldest checkpoints beyond ``keep``; never the newest, never ``protect``."""
+    existing = run.checkpoint_dirs()
+    for old in existing[: max(0, len(existing) - max(1, keep))]:
+        if old != protect and old != existing[-1]:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def verify_checkpoint(path: Path) -> str | None:
+    """None if the checkpoint at ``path`` is complete and intact, else what is wrong."""
+    path = Path(path)
+    try:
+        manifest = json.loads((path / _MANIFEST).read_text())
+        files = manifest["files"]
+    except FileNotFoundError:
+        return "no manifest.json: it was never completed"
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        return f"unreadable manifest.json ({error})"
+    for name in (*(f"{g}.npy" for g in GROUPS), _STATE):
+        if name not in files:
+            return f"manifest.json does not list {name}"
+    for name, expected in files.items():
+        if not (path / name).is_file():
+            return f"{name} is missing"
+        found = file_digest(path / name)
+        if found["size"] != expected.get("size"):
+            return f"{name} has {found['size']} bytes, expected {expected.get('size')} (truncated?)"
+        if found["crc32"] != expected.get("crc32"):
+            return f"{name} fails its checksum (crc32 {found['crc32']}, expected {expected.get('crc32')})"
+    return None
+
+
+def read_checkpoint(path: Path, *, verify: bool = True) -> CheckpointData:
+    """Load the checkpoint at ``path``, checking it against its manifest first.
+
+    Raises:
+        CheckpointError: it is incomplete or damaged, naming it and the fault.
+    """
+    path = Path(path)
+    problem = verify_checkpoint(path) if verify else None
+    if problem:
+        raise CheckpointError(f"checkpoint {path} is damaged: {problem}")
+    try:
+        state = json.loads((path / _STATE).read_text())
+        groups = {group: _read_group(path, group, state["arrays"][group]) for group in GROUPS}
+    except (OSError, ValueError, KeyError) as error:
+        raise CheckpointError(f"checkpoint {path} cannot be read: {error}") from None
+    return CheckpointData(
+        step=state["step"], epoch=state["epoch"], step_in_epoch=state["step_in_epoch"],
+        elapsed_s=state["elapsed_s"], config_hash=state["config_hash"],
+        config=state.get("config", {}), random=state.get("random", {}), **groups,
+    )
+
+
+def _read_group(folder: Path, group: str, described: list[dict[str, Any]]) -> list[Entry]:
+    arrays = read_arrays(folder / f"{group}.npy", len(described))
+    entries = []
+    for meta, array in zip(described, arrays):
+        if list(array.shape) != meta["shape"]:
+            raise ValueError(f"{group} array {meta['path']} has shape {array.shape}, "
+                             f"state.json says {meta['shape']}")
+        entries.append(Entry(meta["path"], array))
+    return entries
+
+
+def latest_valid_checkpoint(run: RunDir, *, warn: Callable[[str], None]) -> Path | None:
+    """The newest checkpoint that verifies; ``warn`` names each damaged one skipped."""
+    candidates = run.checkpoint_dirs()[::-1]
+    for index, candidate in enumerate(candidates):
+        problem = verify_checkpoint(candidate)
+        if problem is None:
+            return candidate
+        following = candidates[index + 1].name if index + 1 < len(candidates) else "none"
+        warn(f"checkpoint {candidate} is damaged ({problem}); falling back to {following}")
+    return None
