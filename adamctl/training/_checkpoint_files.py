@@ -66,7 +66,9 @@ def write_arrays(path: Path, arrays: Iterable[np.ndarray]) -> FileDigest:
     writer = _ChecksummingWriter(path)
     try:
         for array in arrays:
-            array = np.ascontiguousarray(array)
+            array = np.asarray(array)
+            if not array.flags.c_contiguous:  # ascontiguousarray would make 0-d arrays 1-d
+                array = array.copy(order="C")
             header = io.BytesIO()
             np.lib.format.write_array_header_2_0(
                 header, np.lib.format.header_data_from_array_1_0(array))

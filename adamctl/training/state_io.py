@@ -37,7 +37,7 @@ def capture(session: Any, state: LoopState, *, config: dict, config_hash: str) -
         random={"data_order": "pure function of (seed, epoch)", "seed": session.config.seed},
         model=_entries(model.variables),
         optimizer=[
-            Entry(path, np.array(store[str(index)]))
+            Entry(path, np.array(store[str(index)], copy=True))
             for index, path in enumerate(optimizer_paths)
         ],
         metrics=_entries(model.metrics_variables),
@@ -45,7 +45,9 @@ def capture(session: Any, state: LoopState, *, config: dict, config_hash: str) -
 
 
 def _entries(variables: Sequence[Any]) -> list[Entry]:
-    return [Entry(variable.path, np.array(variable)) for variable in variables]
+    from keras import ops
+
+    return [Entry(variable.path, np.array(ops.convert_to_numpy(variable))) for variable in variables]
 
 
 def all_finite(data: CheckpointData) -> bool:
