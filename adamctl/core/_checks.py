@@ -83,7 +83,9 @@ def check_choice(name: str, value: Any, choices: Iterable[str]) -> str:
     if value not in choices:
         import difflib
 
-        close = difflib.get_close_matches(str(value), choices, n=1)
+        by_lower = {c.lower(): c for c in choices}
+        close = [by_lower[str(value).lower()]] if str(value).lower() in by_lower else \
+            difflib.get_close_matches(str(value), choices, n=1)
         raise InvalidArgument(name, value, "one of " + ", ".join(repr(c) for c in choices),
                               suggestion=close[0] if close else None)
     return value

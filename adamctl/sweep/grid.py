@@ -17,8 +17,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
-import yaml
-
+from adamctl.config.load import parse_value
 from adamctl.errors import ConfigError
 
 __all__ = ["GridPoint", "Trial", "expand", "grid_values", "parse_grid_option"]
@@ -130,6 +129,6 @@ def parse_grid_option(text: str) -> tuple[str, Any]:
         parts = tail.split(":")
         if len(parts) != 3:
             raise ValueError(f"{text!r}: a range is {head}:LO:HI:N (for example {head}:1e-8:1e-2:7)")
-        low, high, count = (yaml.safe_load(part) for part in parts)
+        low, high, count = (parse_value(part) for part in parts)
         return key, {head: [low, high], "num": count}
-    return key, [yaml.safe_load(value) for value in rest.split(",")]
+    return key, [parse_value(value) for value in rest.split(",")]

@@ -64,7 +64,8 @@ def run_job(job: TrialJob) -> dict[str, Any]:
 
 def _worker_main(connection: Connection, threads: int) -> None:
     """A worker's life: limit threads, then run the jobs it is sent until told to stop."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if os.environ.get("ADAMCTL_DEBUG", "") in ("", "0"):
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     from adamctl.training.backend import native_stderr_hidden
 
     with native_stderr_hidden():

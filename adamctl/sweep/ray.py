@@ -18,7 +18,7 @@ __all__ = ["run_ray"]
 
 def _ray_trial(job: Any, threads: int) -> dict[str, Any]:
     """The task body: limit TensorFlow's threads once per worker, then run the trial."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import tensorflow as tf
 
     from adamctl.sweep.local import run_job
