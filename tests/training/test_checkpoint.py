@@ -1,0 +1,164 @@
+"""The checkpoint store: exact round trips, atomic writes, damage detection, pruning."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from adamctl.errors import CheckpointError, RunLocked
+from adamctl.training import checkpoint as store
+from adamctl.training.checkpoint import (
+    CheckpointData,
+    Entry,
+    latest_valid_checkpoint,
+    read_checkpoint,
+    verify_checkpoint,
+    write_checkpoint,
+)
+from adamctl.training.lock import RunLock
+from adamctl.training.rundir import RunDir
+
+
+def _data(step: int, seed: int = 0) -> CheckpointData:
+    rng = np.random.default_rng(seed)
+    return CheckpointData(
+        step=step, epoch=step // 10, step_in_epoch=step % 10, elapsed_s=1.5, config_hash="abc",
+        config={"optimizer": {"beta_1": 0.9}}, random={"seed": 3},
+        model=[Entry("seq/dense/kernel", rng.normal(size=(4, 3)).astype("float32")),
+               Entry("seq/dense/bias", np.zeros(3, "float16")),
+               Entry("seed_generator/state", np.array([7, 0], "uint32"))],
+        optimizer=[Entry("adam/iteration", np.array(step, "int64")),
+                   Entry("adam/seq_dense_kernel_momentum", rng.normal(size=(4, 3)).astype("float32"))],
+        metrics=[Entry("loss/total", np.array(2.5, "float32"))],
+    )
+
+
+def test_round_trip_is_byte_identical(tmp_path):
+    run = RunDir(tmp_path)
+    written = write_checkpoint(run, _data(12), keep=3)
+    assert written == run.checkpoint_dir(12)
+    loaded = read_checkpoint(written)
+    original = _data(12)
+    for group in ("model", "optimizer", "metrics"):
+        for a, b in zip(getattr(original, group), getattr(loaded, group), strict=True):
+            assert a.path == b.path and a.array.dtype == b.array.dtype
+            assert a.array.shape == b.array.shape and a.array.tobytes() == b.array.tobytes()
+    assert (loaded.step, loaded.epoch, loaded.step_in_epoch) == (12, 1, 2)
+    assert loaded.config == original.config and loaded.random == {"seed": 3}
+
+
+def test_array_files_are_plain_npy_records(tmp_path):
+    written = write_checkpoint(RunDir(tmp_path), _data(5), keep=3)
+    with open(written / "model.npy", "rb") as handle:
+        kernel, bias = np.load(handle), np.load(handle)
+    assert kernel.shape == (4, 3) and bias.dtype == np.float16
+    state = json.loads((written / "state.json").read_text())
+    assert state["arrays"]["model"][0] == {"path": "seq/dense/kernel", "shape": [4, 3],
+                                            "dtype": "float32"}
+
+
+def test_a_crash_mid_write_leaves_no_checkpoint_and_keeps_the_previous(tmp_path, monkeypatch):
+    run = RunDir(tmp_path)
+    write_checkpoint(run, _data(10), keep=3)
+
+    def crash(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(store, "_write_json", crash)
+    with pytest.raises(OSError, match="disk full"):
+        write_checkpoint(run, _data(20), keep=3)
+    assert [p.name for p in run.checkpoint_dirs()] == ["ckpt-000000010"]
+    assert not list(run.checkpoints_root.glob(".tmp-*"))
+    assert verify_checkpoint(run.checkpoint_dir(10)) is None
+
+
+def test_stale_temporary_folders_are_ignored_and_cleaned(tmp_path):
+    run = RunDir(tmp_path)
+    stale = run.checkpoints_root / ".tmp-ckpt-000000030-99999"
+    stale.mkdir(parents=True)
+    (stale / "model.npy").write_bytes(b"half")
+    assert run.checkpoint_dirs() == []
+    write_checkpoint(run, _data(10), keep=3)
+    assert not stale.exists()
+
+
+@pytest.mark.parametrize("damage, reason", [
+    pytest.param(lambda p: (p / "optimizer.npy").write_bytes((p / "optimizer.npy").read_bytes()[:-7]),
+                 r"optimizer.npy has \d+ bytes, expected \d+ \(truncated\?\)", id="truncated"),
+    pytest.param(lambda p: _flip(p / "model.npy"), r"model.npy fails its checksum", id="bit-flip"),
+    pytest.param(lambda p: (p / "manifest.json").unlink(), r"no manifest.json", id="no-manifest"),
+    pytest.param(lambda p: (p / "metrics.npy").unlink(), r"metrics.npy is missing", id="missing-file"),
+    pytest.param(lambda p: (p / "manifest.json").write_text("{"), r"unreadable manifest.json",
+                 id="bad-manifest"),
+])
+def test_damage_is_detected_and_named(tmp_path, damage, reason):
+    written = write_checkpoint(RunDir(tmp_path), _data(10), keep=3)
+    damage(written)
+    assert verify_checkpoint(written) is not None
+    with pytest.raises(CheckpointError, match=rf"checkpoint {written} is damaged: {reason}"):
+        read_checkpoint(written)
+
+
+def _flip(path):
+    raw = bytearray(path.read_bytes())
+    raw[-1] ^= 0x01
+    path.write_bytes(bytes(raw))
+
+
+def test_latest_valid_falls_back_with_a_warning(tmp_path):
+    run = RunDir(tmp_path)
+    for step in (10, 20, 30):
+        write_checkpoint(run, _data(step), keep=5)
+    _flip(run.checkpoint_dir(30) / "model.npy")
+    warnings = []
+    assert latest_valid_checkpoint(run, warn=warnings.append) == run.checkpoint_dir(20)
+    assert len(warnings) == 1
+    assert "ckpt-000000030 is damaged" in warnings[0] and "falling back to ckpt-000000020" in warnings[0]
+
+
+def test_pruning_keeps_the_newest(tmp_path):
+    run = RunDir(tmp_path)
+    for step in (10, 20, 30, 40):
+        write_checkpoint(run, _data(step), keep=2)
+    assert [p.name for p in run.checkpoint_dirs()] == ["ckpt-000000030", "ckpt-000000040"]
+
+
+def test_same_step_is_replaced_whole(tmp_path):
+    run = RunDir(tmp_path)
+    write_checkpoint(run, _data(10, seed=0), keep=3)
+    write_checkpoint(run, _data(10, seed=1), keep=3)
+    loaded = read_checkpoint(run.checkpoint_dir(10))
+    np.testing.assert_array_equal(loaded.model[0].array, _data(10, seed=1).model[0].array)
+    assert len(run.checkpoint_dirs()) == 1
+
+
+HOLDER = textwrap.dedent("""
+    import sys, time
+    from adamctl.training.lock import RunLock
+    from adamctl.training.rundir import RunDir
+    lock = RunLock(RunDir(sys.argv[1]))
+    lock.acquire()
+    print("locked", flush=True)
+    time.sleep(120)
+""")
+
+
+def test_lock_refuses_a_live_holder_and_takes_over_from_a_killed_one(tmp_path):
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(tmp_path)], stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(RunLocked, match=rf"is being written by process {holder.pid} "
+                                            r"\(started .*\); wait for it to finish or stop it"):
+            RunLock(RunDir(tmp_path)).acquire()
+    finally:
+        holder.kill()
+        holder.wait()
+    with RunLock(RunDir(tmp_path)):
+        assert json.loads((tmp_path / ".lock").read_text())["pid"] == os.getpid()
