@@ -80,7 +80,7 @@ def _parse(text: str, path: Path | str | None) -> tuple[Any, Lines]:
         node = loader.get_single_node()
         data = None if node is None else loader.construct_document(node)
     except ConfigError as error:
-        raise ConfigError(error.problem, file=path, line=error.line) from None
+        raise ConfigError(error.problem, file=path, line=error.line, key_path=error.key_path) from None
     except yaml.constructor.ConstructorError as error:
         raise _tag_error(error, path) from None
     except yaml.YAMLError as error:
