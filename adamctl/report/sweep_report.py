@@ -19,7 +19,7 @@ def write_sweep_report(sweep_dir: Path) -> Path:
     from adamctl.report.render import markdown
     from adamctl.report.tables import sweep_table
 
-    sweep_dir = Path(getattr(sweep_dir, "root", sweep_dir))
+    sweep_dir = Path(sweep_dir)
     plan = yaml.safe_load((sweep_dir / "sweep.yaml").read_text())
     table = sweep_table(sweep_dir)
     metric, keys = table.metric, list(plan["grid"])

@@ -134,10 +134,16 @@ def _collect(pool: list[_Worker], context: Any, threads: int, on_outcome: Callab
     for index, worker in enumerate(pool):
         if worker.job is None:
             continue
-        if worker.connection in ready and worker.connection.poll():
-            on_outcome(worker.connection.recv())
+        outcome = None
+        if worker.connection in ready:
+            try:
+                outcome = worker.connection.recv()
+            except (EOFError, OSError):  # the pipe closed: the worker died
+                outcome = None
+        if outcome is not None:
+            on_outcome(outcome)
             worker.job = None
-        elif worker.process.sentinel in ready:
+        elif worker.connection in ready or worker.process.sentinel in ready:
             on_outcome(_death(worker))
             pool[index] = _Worker(context, threads)
 

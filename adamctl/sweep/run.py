@@ -179,5 +179,5 @@ def _write(plan: SweepPlan, sweep_dir: SweepDir, records: dict, *, final: bool =
     if final:
         from adamctl.report.sweep_report import write_sweep_report
 
-        write_sweep_report(sweep_dir)
+        write_sweep_report(sweep_dir.root)
     return results

@@ -1,0 +1,163 @@
+"""`adamctl sweep` and `adamctl report`: real trials, real worker processes, real kills."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from adamctl.cli import cli
+from tests.cli.conftest import TINY, _merge, adamctl_executable, run_cli
+
+pytestmark = pytest.mark.slow
+
+SMALL = _merge(TINY, {"training": {"epochs": 2}})
+
+
+def _config(tmp_path: Path, extra: dict | None = None) -> Path:
+    path = tmp_path / "sweep.yaml"
+    path.write_text(yaml.safe_dump(_merge(SMALL, extra or {})))
+    return path
+
+
+GRID = ["--grid", "optimizer.beta_1=0.8,0.9", "--grid", "optimizer.epsilon=1e-7,1e-3"]
+
+
+def test_dry_run_lists_the_trials_and_writes_nothing(tmp_path):
+    result = CliRunner().invoke(cli, ["sweep", str(_config(tmp_path)), *GRID, "--seeds", "2",
+                                      "--dry-run", "--sweep-dir", str(tmp_path / "s")],
+                                catch_exceptions=False)
+    assert result.exit_code == 0
+    assert "8 trials" in result.stdout and "p003-s4" in result.stdout
+    assert not (tmp_path / "s").exists()
+
+
+def test_sweep_writes_the_layout_tables_and_plots(tmp_path):
+    sweep_dir = tmp_path / "s"
+    process = run_cli("sweep", str(_config(tmp_path)), *GRID, "--seeds", "2", "--workers", "2",
+                      "--sweep-dir", str(sweep_dir), cwd=tmp_path)
+    assert process.returncode == 0, process.stderr
+    assert process.stdout.strip().splitlines()[-1] == str(sweep_dir)
+    plan = yaml.safe_load((sweep_dir / "sweep.yaml").read_text())
+    assert len(plan["trials"]) == 8
+    results = pd.read_csv(sweep_dir / "results.csv")
+    assert len(results) == 8 and set(results["status"]) == {"completed"}
+    assert {"optimizer.beta_1", "optimizer.epsilon", "seed", "final_val_loss", "best_val_loss",
+            "steps", "wall_time_s"} <= set(results.columns)
+    for trial in plan["trials"]:
+        summary = json.loads((sweep_dir / "trials" / trial["id"] / "summary.json").read_text())
+        assert summary["status"] == "completed" and summary["seed"] == trial["seed"]
+    summary = pd.read_csv(sweep_dir / "summary.csv")
+    assert len(summary) == 4 and set(summary["seeds"]) == {2}
+    point = summary[(summary["optimizer.beta_1"] == 0.9) & (summary["optimizer.epsilon"] == 1e-3)]
+    runs = results[(results["optimizer.beta_1"] == 0.9) & (results["optimizer.epsilon"] == 1e-3)]
+    assert point["final_val_loss_mean"].item() == pytest.approx(runs["final_val_loss"].mean())
+    assert point["final_val_loss_std"].item() == pytest.approx(runs["final_val_loss"].std(ddof=1))
+    for name in ("report.md", "curves.png", "heatmap.png"):
+        assert (sweep_dir / name).stat().st_size > 0
+    assert "heatmap.png" in (sweep_dir / "report.md").read_text()
+
+
+def test_a_trial_running_alone_matches_the_same_trial_in_a_warm_worker(tmp_path):
+    sweep_dir = tmp_path / "s"
+    assert run_cli("sweep", str(_config(tmp_path)), "--grid", "optimizer.beta_1=0.7,0.8",
+                   "--workers", "1", "--sweep-dir", str(sweep_dir), "-q", cwd=tmp_path).returncode == 0
+    second = sweep_dir / "trials" / "p001-s3"  # ran after another trial in the same process
+    alone = run_cli("train", str(second / "config.yaml"), "--run-dir", str(tmp_path / "alone"),
+                    "-q", cwd=tmp_path)
+    assert alone.returncode == 0, alone.stderr
+    losses = lambda d: pd.read_csv(d / "metrics.csv")[["loss", "val_loss"]].values.tolist()  # noqa
+    assert losses(second) == losses(tmp_path / "alone")
+
+
+def test_report_formats(tmp_path):
+    sweep_dir = tmp_path / "s"
+    assert run_cli("sweep", str(_config(tmp_path)), "--grid", "optimizer.beta_1=0.5,0.9",
+                   "--sweep-dir", str(sweep_dir), "-q", cwd=tmp_path).returncode == 0
+    as_json = CliRunner().invoke(cli, ["report", str(sweep_dir), "--format", "json"],
+                                 catch_exceptions=False)
+    rows = json.loads(as_json.stdout)
+    assert [set(row) for row in rows][0] == {"optimizer.beta_1", "val_loss mean", "val_loss std",
+                                             "seeds"}
+    assert rows[0]["val_loss mean"] <= rows[1]["val_loss mean"]  # best first (mode: min)
+    as_max = json.loads(CliRunner().invoke(cli, ["report", str(sweep_dir), "--format", "json",
+                                                 "--metric", "val_accuracy", "--mode", "max"]).stdout)
+    assert as_max[0]["val_accuracy mean"] >= as_max[1]["val_accuracy mean"]
+    markdown = CliRunner().invoke(cli, ["report", str(sweep_dir), "--format", "markdown"]).stdout
+    assert markdown.startswith("| optimizer.beta_1 | val_loss mean |")
+    csv_text = CliRunner().invoke(cli, ["report", str(sweep_dir / "trials" / "p000-s3"),
+                                        "--format", "csv"]).stdout
+    assert csv_text.splitlines()[0].startswith("epoch,step,loss,val_loss")
+    bad = CliRunner().invoke(cli, ["report", str(sweep_dir), "--metric", "val_los"])
+    assert bad.exit_code == 2 and "choose one of" in bad.stderr
+
+
+def test_a_failing_trial_is_recorded_and_the_others_go_on(tmp_path):
+    # lr = 1e30 on a regression makes exactly the trials with it diverge.
+    config = _config(tmp_path, {"data": {"task": "regression"}, "model": {"preset": "logreg"}})
+    sweep_dir = tmp_path / "s"
+    process = run_cli("sweep", str(config), "--grid", "optimizer.learning_rate=0.01,1e30",
+                      "--sweep-dir", str(sweep_dir), "-q", cwd=tmp_path)
+    assert process.returncode == 0, process.stderr
+    results = pd.read_csv(sweep_dir / "results.csv").set_index("trial")
+    assert results.loc["p000-s3", "status"] == "completed"
+    assert results.loc["p001-s3", "status"] == "diverged"
+    assert "loss became" in results.loc["p001-s3", "error"]
+
+
+def test_killed_sweep_resumes_keeping_finished_trials(tmp_path):
+    long = _config(tmp_path, {"training": {"epochs": 30, "checkpoint_every": 5}})
+    sweep_dir = tmp_path / "s"
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    process = subprocess.Popen(
+        [adamctl_executable(), "sweep", str(long), "--grid", "optimizer.beta_1=0.5,0.6,0.7,0.8",
+         "--workers", "2", "--sweep-dir", str(sweep_dir), "-q"],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True)
+    deadline = time.monotonic() + 180
+    while not list((sweep_dir / "trials").glob("*/checkpoints/ckpt-*")):
+        assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)  # the sweep and its workers, as a crash would
+    process.wait()
+    before = pd.read_csv(sweep_dir / "results.csv")
+    assert (before["status"] != "completed").any()
+
+    resumed = run_cli("sweep", "--resume", str(sweep_dir), "-q", cwd=tmp_path, timeout=600)
+    assert resumed.returncode == 0, resumed.stderr
+    after = pd.read_csv(sweep_dir / "results.csv")
+    assert set(after["status"]) == {"completed"} and len(after) == 4
+    interrupted = [t for t in after["trial"]
+                   if "resumed" in json.loads((sweep_dir / "trials" / t / "summary.json").read_text())]
+    assert interrupted, "no trial resumed from a checkpoint"
+
+
+def test_killing_a_worker_fails_its_trial_and_the_sweep_goes_on(tmp_path):
+    long = _config(tmp_path, {"training": {"epochs": 30, "checkpoint_every": 5}})
+    sweep_dir = tmp_path / "s"
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    process = subprocess.Popen(
+        [adamctl_executable(), "sweep", str(long), "--grid", "optimizer.beta_1=0.5,0.6,0.7",
+         "--workers", "1", "--sweep-dir", str(sweep_dir), "-q"],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 180
+    while not list((sweep_dir / "trials").glob("p000-s3/checkpoints/ckpt-*")):
+        assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+        time.sleep(0.05)
+    lock = json.loads((sweep_dir / "trials" / "p000-s3" / ".lock").read_text())
+    os.kill(lock["pid"], signal.SIGKILL)  # the worker running the first trial
+    _, stderr = process.communicate(timeout=600)
+    assert process.returncode == 0, stderr
+    results = pd.read_csv(sweep_dir / "results.csv").set_index("trial")
+    assert results.loc["p000-s3", "status"] == "failed"
+    assert "worker process running it died (signal 9)" in results.loc["p000-s3", "error"]
+    assert results.loc["p001-s3", "status"] == "completed"
+    assert results.loc["p002-s3", "status"] == "completed"
