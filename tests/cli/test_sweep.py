@@ -161,3 +161,22 @@ def test_killing_a_worker_fails_its_trial_and_the_sweep_goes_on(tmp_path):
     assert "worker process running it died (signal 9)" in results.loc["p000-s3", "error"]
     assert results.loc["p001-s3", "status"] == "completed"
     assert results.loc["p002-s3", "status"] == "completed"
+
+
+@pytest.mark.ray
+def test_ray_executor_writes_the_same_layout(tmp_path):
+    pytest.importorskip("ray", reason="Ray is not installed (pip install 'adamctl[ray]')")
+    sweep_dir = tmp_path / "s"
+    process = run_cli("sweep", str(_config(tmp_path)), "--grid", "optimizer.beta_1=0.8,0.9",
+                      "--executor", "ray", "--workers", "2", "--sweep-dir", str(sweep_dir), "-q",
+                      cwd=tmp_path, timeout=600)
+    assert process.returncode == 0, process.stderr[-3000:]
+    results = pd.read_csv(sweep_dir / "results.csv")
+    assert list(results["status"]) == ["completed", "completed"]
+    assert (sweep_dir / "summary.csv").exists() and (sweep_dir / "report.md").exists()
+    # The same trial gives the same numbers whichever executor ran it.
+    local_dir = tmp_path / "local"
+    assert run_cli("sweep", str(_config(tmp_path)), "--grid", "optimizer.beta_1=0.8,0.9",
+                   "--sweep-dir", str(local_dir), "-q", cwd=tmp_path).returncode == 0
+    local = pd.read_csv(local_dir / "results.csv")
+    assert results["final_val_loss"].tolist() == local["final_val_loss"].tolist()
