@@ -93,6 +93,7 @@ class ConfigError(AdamctlError):
         self.file = None if file is None else str(file)
         self.key_path = key_path
         self.value = None if value is _NOTHING else value
+        self._value_given = value is not _NOTHING
         self.line = line
         self.suggestion = suggestion
         parts = []
@@ -105,6 +106,14 @@ class ConfigError(AdamctlError):
         if suggestion:
             message += f' (did you mean "{suggestion}"?)'
         super().__init__(message)
+
+    def with_file(self, file: str | Path | None) -> "ConfigError":
+        """This error naming ``file``, when it names none yet."""
+        if self.file is not None or file is None:
+            return self
+        value = self.value if self._value_given else _NOTHING
+        return ConfigError(self.problem, file=file, key_path=self.key_path, value=value,
+                           line=self.line, suggestion=self.suggestion)
 
     @classmethod
     def from_invalid(

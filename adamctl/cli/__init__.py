@@ -28,13 +28,25 @@ class AdamctlGroup(click.Group):
     """A click group that reports :class:`AdamctlError` as one line and an exit code."""
 
     def invoke(self, ctx: click.Context):
+        debug = lambda: ctx.meta.get("adamctl.debug") or _debug_requested()  # noqa: E731
         try:
             return super().invoke(ctx)
         except AdamctlError as error:
-            if ctx.meta.get("adamctl.debug") or _debug_requested():
+            if debug():
                 traceback.print_exc()
             click.echo(f"{error.label}: {error}", err=True)
             ctx.exit(error.exit_code)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            ctx.exit(130)
+        except Exception as error:  # a failure with no message of ours: still one line
+            if debug():
+                raise
+            click.echo(f"error: {type(error).__name__}: {' '.join(str(error).split())[:500]} "
+                       "(run with --debug for the traceback)", err=True)
+            ctx.exit(1)
 
 
 @click.group(cls=AdamctlGroup, context_settings={"help_option_names": ["-h", "--help"]})

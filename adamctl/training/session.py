@@ -56,8 +56,11 @@ def prepare(config: Config, *, file: str | Path | None = None) -> Session:
 
     from adamctl.data import load_dataset
 
-    dataset = load_dataset(config.data, seed=config.seed)
-    model = _build_model(config, dataset, file=file)
+    try:
+        dataset = load_dataset(config.data, seed=config.seed)
+        model = _build_model(config, dataset, file=file)
+    except ConfigError as error:
+        raise error.with_file(file) from None
     optimizer = _build_optimizer(config, file=file)
     _compile(model, optimizer, config, dataset)
     return Session(config, dataset, model, deterministic, on_gpu)

@@ -217,3 +217,26 @@ def test_installed_console_script_trains(write_config, tmp_path):
     # Not a terminal: no progress bar, and the path is the last line.
     assert process.stdout.strip().splitlines()[-1] == str(tmp_path / "run")
     assert json.loads((tmp_path / "run" / "summary.json").read_text())["status"] == "completed"
+
+
+def test_a_bad_data_column_names_the_config_file(write_config, tmp_path):
+    data = tmp_path / "d.csv"
+    data.write_text("a,label\n1,0\n2,1\n3,0\n4,1\n")
+    config = write_config({"data": {"source": "csv", "path": str(data), "target": "lable"}})
+    result = _train(str(config), "--run-dir", str(tmp_path / "run"))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: {config}: data.target = 'lable': ")
+    assert '(did you mean "label"?)' in result.stderr
+
+
+def test_an_unexpected_failure_is_one_line_without_debug(write_config, tmp_path, monkeypatch):
+    import adamctl.training.session as session
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("something inside broke")
+
+    monkeypatch.setattr(session, "_compile", broken)
+    result = _train(str(write_config()), "--run-dir", str(tmp_path / "run"))
+    assert result.exit_code == 1
+    assert result.stderr.strip() == ("error: RuntimeError: something inside broke "
+                                     "(run with --debug for the traceback)")
