@@ -62,8 +62,11 @@ def cli(ctx: click.Context, debug: bool) -> None:
       adamctl train configs/quickstart.yaml --set optimizer.beta_1=0.95
     """
     ctx.meta["adamctl.debug"] = debug
-    if debug:
+    if debug and not _debug_requested():
+        # Code far from the CLI (native log hiding) reads the variable; it is
+        # restored when the command ends, so one call does not leak into the next.
         os.environ["ADAMCTL_DEBUG"] = "1"
+        ctx.call_on_close(lambda: os.environ.pop("ADAMCTL_DEBUG", None))
 
 
 def _register() -> None:

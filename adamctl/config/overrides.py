@@ -1,75 +1,153 @@
 """``KEY.PATH=VALUE`` overrides (``--set``), applied to the raw mapping before it is resolved.
 
-The value is read as YAML, as it would be in the file: ``optimizer.beta_1=0.95``,
-``optimizer.amsgrad=true``, ``model.hidden=[32, 32]``, ``optimizer.epsilon=1e-8``.
+The value is read as YAML, exactly as it would be in the file::
+
+    optimizer.beta_1=0.95        -> 0.95
+    optimizer.amsgrad=true       -> True
+    optimizer.epsilon=1e-8       -> 1e-08
+    model.hidden=[32,32]         -> [32, 32]
+    data.path=x.csv              -> "x.csv"
+    training.steps_per_epoch=    -> None
+
+Mappings missing along the path are created. Keys under ``sweep.grid`` are
+dotted paths themselves, so ``sweep.grid.optimizer.beta_1=[0.9,0.99]`` sets
+the grid key ``optimizer.beta_1``. Resolution later checks every key and
+value; :func:`override_origins` tells it which values came from which
+``--set``, so that its errors name the override rather than a line of the file.
 """
 
 from __future__ import annotations
 
-import copy
-from typing import Any, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
 
+from adamctl.config._walk import kind
 from adamctl.config.load import parse_value
 from adamctl.errors import ConfigError
 
-__all__ = ["Override", "parse_override", "apply_overrides"]
+__all__ = [
+    "NotAMapping",
+    "Override",
+    "apply_overrides",
+    "override_origins",
+    "parse_override",
+    "parse_overrides",
+    "set_path",
+]
+
+_FORM = "must be KEY.PATH=VALUE, for example optimizer.beta_1=0.95"
+_DOTTED_KEYS = ("sweep", "grid")  # a mapping whose keys are dotted paths
 
 
+@dataclass(frozen=True)
 class Override:
-    """One parsed ``--set``: the key path, the value, and the text it came from."""
+    """One ``--set``: the text as given, the key path it sets, and the parsed value."""
 
-    def __init__(self, text: str, keys: tuple[str, ...], value: Any) -> None:
-        self.text, self.keys, self.value = text, keys, value
+    text: str
+    keys: tuple[str, ...]
+    value: Any
 
     @property
-    def dotted(self) -> str:
-        return ".".join(self.keys)
+    def source(self) -> str:
+        """How errors name this override: ``--set optimizer.beta_1=1.5``."""
+        return f"--set {self.text}"
 
 
 def parse_override(text: str) -> Override:
-    """``KEY.PATH=VALUE`` -> :class:`Override`.
+    """Parse ``KEY.PATH=VALUE``; the value is YAML.
 
     Raises:
-        ConfigError: no ``=``, an empty key or key part, or a value that is not YAML.
+        ConfigError: there is no ``=``, the key or a part of it is empty, or
+            the value is not plain YAML; the message names the override.
     """
-    key, sep, raw_value = text.partition("=")
-    keys = tuple(part.strip() for part in key.strip().split("."))
-    if not sep or not key.strip() or any(not part for part in keys):
-        raise ConfigError(
-            "must be KEY.PATH=VALUE, for example optimizer.beta_1=0.95", key_path=f"--set {text}"
-        )
+    source = f"--set {text}"
+    key, sep, value_text = text.partition("=")
+    parts = key.strip().split(".")
+    if not sep or any(not part.strip() for part in parts):
+        raise ConfigError(_FORM, file=source)
+    parts = [part.strip() for part in parts]
+    if tuple(parts[:2]) == _DOTTED_KEYS and len(parts) > 2:
+        parts = [*_DOTTED_KEYS, ".".join(parts[2:])]
     try:
-        value = parse_value(raw_value)
+        value = parse_value(value_text)
     except ConfigError as error:
-        raise ConfigError(error.problem, key_path=f"--set {text}") from None
-    return Override(text, keys, value)
+        raise ConfigError(error.problem, file=source, key_path=".".join(parts)) from None
+    return Override(text, tuple(parts), value)
 
 
-def apply_overrides(raw: Mapping[str, Any] | None, overrides: Sequence[str]) -> dict[str, Any]:
-    """A copy of ``raw`` with each override set, making mappings along the way.
+def apply_overrides(raw: Mapping[str, Any] | None,
+                    overrides: Iterable[str | Override]) -> dict[str, Any]:
+    """A copy of ``raw`` with each override set in turn (a later one wins).
+
+    ``raw`` itself is left unchanged: only the mappings along each override's
+    path are copied.
 
     Raises:
-        ConfigError: an override is malformed, or passes through a key whose
-            value is not a mapping (``optimizer.beta_1.x=1`` when beta_1 is 0.9).
+        ConfigError: an override is malformed, or its path runs through a
+            value that is not a mapping (``model.hidden.x=1``).
     """
-    result = copy.deepcopy(dict(raw or {}))
-    for override in (parse_override(text) for text in overrides):
-        node = result
-        for depth, key in enumerate(override.keys[:-1]):
-            child = node.get(key)
-            if child is None:
-                child = node[key] = {}
-            if not isinstance(child, dict):
-                where = ".".join(override.keys[: depth + 1])
-                raise ConfigError(
-                    f"cannot set a key inside {where}, which is {child!r}, not a mapping",
-                    key_path=f"--set {override.text}",
-                )
-            node = child
-        node[override.keys[-1]] = override.value
+    result = dict(raw or {})
+    for override in parse_overrides(overrides):
+        try:
+            result = set_path(result, override.keys, override.value)
+        except NotAMapping as error:
+            where = ".".join(override.keys[:error.depth + 1])
+            raise ConfigError(
+                f"cannot set a key inside {where}, which is {kind(error.found)}, not a mapping",
+                file=override.source, key_path=".".join(override.keys),
+            ) from None
     return result
 
 
-def overridden_keys(overrides: Sequence[str]) -> dict[str, str]:
-    """Dotted key -> the ``--set`` text that set it (the last one wins)."""
-    return {parse_override(text).dotted: text for text in overrides}
+def override_origins(overrides: Iterable[str | Override]) -> dict[tuple[str, ...], str]:
+    """Key path -> the override text that set it (the last one, if set twice)."""
+    return {override.keys: override.text for override in parse_overrides(overrides)}
+
+
+def parse_overrides(overrides: Iterable[str | Override]) -> list[Override]:
+    """:func:`parse_override` each text; :class:`Override` objects pass through.
+
+    Raises:
+        ConfigError: an override is malformed.
+        TypeError: ``overrides`` is one string rather than a list of them.
+    """
+    if isinstance(overrides, str):
+        raise TypeError(f"overrides must be a list of KEY.PATH=VALUE strings, not one string: "
+                        f"{overrides!r}")
+    return [parse_override(o) if isinstance(o, str) else o for o in overrides]
+
+
+def set_path(mapping: Mapping[Any, Any], keys: tuple[Any, ...], value: Any) -> dict[Any, Any]:
+    """A copy of ``mapping`` with ``value`` at ``keys``, creating mappings along the way.
+
+    A ``None`` along the path (an empty section) becomes a new mapping. Only
+    the mappings on the path are copied; the rest is shared with ``mapping``.
+
+    Raises:
+        NotAMapping: a value along the path is neither a mapping nor ``None``.
+    """
+    return _set(mapping, keys, value, 0)
+
+
+def _set(mapping: Mapping[Any, Any], keys: tuple[Any, ...], value: Any, depth: int) -> dict:
+    result = dict(mapping)
+    key = keys[depth]
+    if depth == len(keys) - 1:
+        result[key] = value
+        return result
+    child = result.get(key)
+    if child is None:
+        child = {}
+    if not isinstance(child, Mapping):
+        raise NotAMapping(depth, child)
+    result[key] = _set(child, keys, value, depth + 1)
+    return result
+
+
+class NotAMapping(ValueError):
+    """``set_path`` met a value that is not a mapping at ``keys[depth]``."""
+
+    def __init__(self, depth: int, found: Any) -> None:
+        super().__init__(depth, found)
+        self.depth = depth
+        self.found = found

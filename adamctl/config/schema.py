@@ -1,10 +1,11 @@
 """The shape of an adamctl config: frozen dataclasses, the only home of defaults.
 
 Each field's ``metadata["help"]`` says what it means; ``metadata["choices"]``
-and ``metadata["range"]`` say what is allowed, and :mod:`adamctl.config.resolve`
-enforces them. The ``optimizer`` section is a plain mapping whose keys and
-defaults belong to :mod:`adamctl.core` (``adamctl.core.spec``), so that the
-YAML and the Python API accept exactly the same arguments.
+and ``metadata["range"]`` say what is allowed (for a list field, what each
+item may be), and :mod:`adamctl.config.resolve` enforces them. The
+``optimizer`` section is a plain mapping whose keys and defaults belong to
+:mod:`adamctl.core` (``adamctl.core.spec``), so that the YAML and the Python
+API accept exactly the same arguments.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ __all__ = [
     "DataConfig",
     "DEVICES",
     "ModelConfig",
+    "SOURCES",
     "SweepConfig",
     "TrainingConfig",
 ]
@@ -27,6 +29,8 @@ DEVICES = ("auto", "cpu", "gpu")
 TASKS = ("classification", "regression")
 PRESETS = ("logreg", "mlp", "cnn")
 PRECISION_POLICIES = ("float32", "mixed_float16", "mixed_bfloat16")
+SOURCES = ("synthetic", "digits", "csv", "parquet", "npz", "mnist", "fashion_mnist", "cifar10",
+           "cifar100", "boston_housing")
 
 
 def _f(default: Any = None, *, help: str, factory: Any = None, **checks: Any) -> Any:
@@ -45,6 +49,7 @@ class DataConfig:
         "synthetic",
         help="synthetic | digits | csv | parquet | npz | a keras.datasets name "
         "(mnist, fashion_mnist, cifar10, cifar100, boston_housing)",
+        choices=SOURCES,
     )
     task: str = _f(
         "classification",
@@ -78,9 +83,10 @@ class ModelConfig:
 
     preset: str | None = _f("mlp", help="logreg | mlp | cnn; null when `layers` is given",
                             choices=PRESETS + (None,))
-    hidden: tuple[int, ...] = _f(factory=lambda: (64, 64), help="mlp: units of each hidden layer")
+    hidden: tuple[int, ...] = _f(factory=lambda: (64, 64), help="mlp: units of each hidden layer",
+                                 range=(1, None))
     filters: tuple[int, ...] = _f(factory=lambda: (16, 32),
-                                  help="cnn: filters of each convolution block")
+                                  help="cnn: filters of each convolution block", range=(1, None))
     activation: str = _f("relu", help="activation of hidden layers (a Keras activation name)")
     dropout: float = _f(0.0, help="dropout rate after each hidden layer", range=(0.0, 1.0),
                         range_open_high=True)
@@ -128,7 +134,8 @@ class SweepConfig:
         factory=dict,
         help="KEY.PATH: a list of values, {log: [lo, hi], num: N} or {linear: [lo, hi], num: N}",
     )
-    seeds: tuple[int, ...] = _f(factory=lambda: (0,), help="seeds repeated at every grid point")
+    seeds: tuple[int, ...] = _f(factory=lambda: (0,), help="seeds repeated at every grid point",
+                                range=(0, None))
     metric: str = _f("val_loss", help="the metric the report sorts by")
     mode: str = _f("min", help="min or max: which way the metric is better",
                    choices=("min", "max"))

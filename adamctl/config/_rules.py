@@ -1,0 +1,148 @@
+"""Rules that tie config fields together, applied once each field has been checked alone.
+
+- ``name`` must be usable as a directory name.
+- ``data``: a file source (csv, parquet, npz) needs ``data.path``, made
+  absolute against the config file's folder and required to exist; csv and
+  parquet also need ``data.target``. digits and the keras.datasets sources
+  fix ``data.task``, and a contradicting task is an error.
+- ``model``: ``layers`` replaces the preset; ``loss: auto`` and
+  ``metrics: null`` become the task's concrete defaults.
+- ``optimizer`` goes through :func:`adamctl.core.spec.normalize_spec`, the
+  checks the optimizer itself makes, and comes back complete.
+- ``sweep``: the seeds, and each grid key and value (see :mod:`._grid`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+from typing import Any, Mapping
+
+from adamctl.config._grid import check_sweep
+from adamctl.config._walk import Where
+from adamctl.config.schema import Config, DataConfig, ModelConfig
+from adamctl.errors import ConfigError, InvalidArgument
+
+__all__ = ["DEFAULT_LOSS", "DEFAULT_METRICS", "FILE_SOURCES", "FIXED_TASKS", "apply_rules",
+           "normalize_optimizer"]
+
+FILE_SOURCES = ("csv", "parquet", "npz")
+_TABLE_SOURCES = ("csv", "parquet")
+FIXED_TASKS = {
+    "digits": "classification",
+    "mnist": "classification",
+    "fashion_mnist": "classification",
+    "cifar10": "classification",
+    "cifar100": "classification",
+    "boston_housing": "regression",
+}
+DEFAULT_LOSS = {"classification": "sparse_categorical_crossentropy",
+                "regression": "mean_squared_error"}
+DEFAULT_METRICS = {"classification": ("accuracy",), "regression": ("mean_absolute_error",)}
+_DIRECTORY_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
+
+
+def apply_rules(config: Config, raw: Mapping[str, Any], where: Where, base_dir: Path) -> Config:
+    """``config`` with the cross-field rules checked and the derived values filled in.
+
+    ``raw`` is the mapping ``config`` was built from: it tells which keys the
+    user set, as opposed to defaults.
+    """
+    _check_name(config.name, where)
+    data = _data_rules(config.data, _section(raw, "data"), where, base_dir)
+    model = _model_rules(config.model, _section(raw, "model"), data.task, where)
+    optimizer = normalize_optimizer(config.optimizer, where)
+    if config.sweep is not None:
+        check_sweep(config.sweep, config.optimizer, where)
+    return dataclasses.replace(config, data=data, model=model, optimizer=optimizer)
+
+
+def normalize_optimizer(spec: Mapping[str, Any], where: Where) -> dict[str, Any]:
+    """The optimizer section as :func:`adamctl.core.spec.normalize_spec` completes it.
+
+    Raises:
+        ConfigError: wrapping the core's :class:`InvalidArgument`, at
+            ``optimizer.<argument>`` and the line (or override) that set it.
+    """
+    from adamctl.core import spec as core_spec  # stays keras-free; imported when first needed
+
+    try:
+        return dict(core_spec.normalize_spec(spec))
+    except InvalidArgument as error:
+        file, line = where.locate(("optimizer", *error.argument.split(".")))
+        raise ConfigError.from_invalid(error, file=file, prefix="optimizer", line=line) from None
+
+
+def _section(raw: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    section = raw.get(name)
+    return section if isinstance(section, Mapping) else {}
+
+
+def _check_name(name: str, where: Where) -> None:
+    if not _DIRECTORY_NAME.fullmatch(name):
+        raise where.error("must be usable as a directory name: letters, digits, '-', '_' and "
+                          "'.', not starting with '.'", ("name",), name)
+
+
+def _data_rules(data: DataConfig, raw: Mapping[str, Any], where: Where,
+                base_dir: Path) -> DataConfig:
+    changes: dict[str, Any] = {}
+    fixed = FIXED_TASKS.get(data.source)
+    if fixed is not None:
+        if "task" in raw and data.task != fixed:
+            raise where.error(f"must be {fixed} for data.source {data.source} (or left out)",
+                              ("data", "task"), data.task)
+        changes["task"] = fixed
+    if data.source in FILE_SOURCES:
+        changes["path"] = _data_file(data, where, base_dir)
+        if data.source in _TABLE_SOURCES and not data.target:
+            raise where.error(f"is required for data.source {data.source}: the target column",
+                              ("data", "target"))
+    elif data.path is not None:
+        changes["path"] = str((base_dir / Path(data.path).expanduser()).resolve())
+    return dataclasses.replace(data, **changes)
+
+
+def _data_file(data: DataConfig, where: Where, base_dir: Path) -> str:
+    """The absolute path of the data file, which must exist."""
+    if not data.path:
+        raise where.error(f"is required for data.source {data.source}: the file to read, "
+                          "relative to the config file", ("data", "path"))
+    path = (base_dir / Path(data.path).expanduser()).resolve()
+    if not path.exists():
+        raise where.error(f"no such file: {path}", ("data", "path"), data.path)
+    if not path.is_file():
+        raise where.error(f"is not a file: {path}", ("data", "path"), data.path)
+    return str(path)
+
+
+def _model_rules(model: ModelConfig, raw: Mapping[str, Any], task: str,
+                 where: Where) -> ModelConfig:
+    changes: dict[str, Any] = {}
+    if model.layers is not None:
+        _check_layers(model.layers, where)
+        if "preset" in raw and model.preset is not None:
+            raise where.error("must be null when model.layers is given: the layers replace "
+                              "the preset", ("model", "preset"), model.preset)
+        changes["preset"] = None
+    elif model.preset is None:
+        raise where.error("must be one of logreg, mlp or cnn when model.layers is not given",
+                          ("model", "preset"), None)
+    if model.loss == "auto":
+        changes["loss"] = DEFAULT_LOSS[task]
+    if model.metrics is None:
+        changes["metrics"] = DEFAULT_METRICS[task]
+    return dataclasses.replace(model, **changes)
+
+
+def _check_layers(layers: tuple[Mapping[str, Any], ...], where: Where) -> None:
+    if not layers:
+        raise where.error("must list at least one layer (or be null, to use model.preset)",
+                          ("model", "layers"), [])
+    for index, layer in enumerate(layers):
+        class_name = layer.get("class_name")
+        if not isinstance(class_name, str) or not class_name:
+            raise where.error("must have a class_name naming a Keras layer, for example "
+                              "{class_name: Dense, units: 64}", ("model", "layers", index),
+                              dict(layer))
