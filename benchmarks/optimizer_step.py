@@ -5,9 +5,10 @@ three shapes of model (10 variables of 1M floats, 100 of 10k, 400 of 1k),
 amsgrad off and on. The floor is the time to stream the same bytes an Adam
 step must move (read theta, g, m, v; write theta, m, v: 28 bytes a float32
 parameter, 32 with amsgrad) with one fused TensorFlow op per variable.
-Each timing is the median of --repeats runs of --steps steps, after warm-up.
+Each timing is the median of --repeats rounds of --steps steps, after warm-up; the
+contenders take turns within each round.
 
-    python benchmarks/optimizer_step.py [--repeats 7] [--steps 20]
+    python benchmarks/optimizer_step.py [--repeats 15] [--steps 10]
 
 Target on a 2-core CPU: ours <= 0.5x Keras on 10 x 1M, never slower elsewhere.
 """
@@ -61,22 +62,33 @@ def _floor_timer(count: int, size: int, amsgrad: bool):
     return stream
 
 
-def _median_ms(function, steps: int, repeats: int) -> float:
-    for _ in range(3):
-        function()  # trace and warm up
-    samples = []
+def _time_ms(function, steps: int) -> float:
+    start = time.perf_counter()
+    for _ in range(steps):
+        function()
+    return (time.perf_counter() - start) / steps * 1e3
+
+
+def _interleaved_medians(functions: dict, steps: int, repeats: int) -> dict[str, float]:
+    """Median ms per step of each function, timed in turn round after round.
+
+    Interleaving spreads any slow phase of the machine over all contenders
+    instead of charging it to whichever ran then.
+    """
+    for function in functions.values():
+        for _ in range(3):
+            function()  # trace and warm up
+    samples = {name: [] for name in functions}
     for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(steps):
-            function()
-        samples.append((time.perf_counter() - start) / steps * 1e3)
-    return statistics.median(samples)
+        for name, function in functions.items():
+            samples[name].append(_time_ms(function, steps))
+    return {name: statistics.median(values) for name, values in samples.items()}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=7)
-    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--steps", type=int, default=10)
     args = parser.parse_args()
     print(f"command: {' '.join([sys.executable, *sys.argv])}")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores; python "
@@ -88,11 +100,12 @@ def main() -> None:
     print("-" * len(header))
     for label, count, size in SHAPES:
         for amsgrad in (False, True):
-            floor = _median_ms(_floor_timer(count, size, amsgrad), args.steps, args.repeats)
-            theirs = _median_ms(_step_timer(keras.optimizers.Adam(amsgrad=amsgrad), count, size),
-                                args.steps, args.repeats)
-            ours = _median_ms(_step_timer(Adam(amsgrad=amsgrad), count, size), args.steps,
-                              args.repeats)
+            medians = _interleaved_medians({
+                "floor": _floor_timer(count, size, amsgrad),
+                "keras": _step_timer(keras.optimizers.Adam(amsgrad=amsgrad), count, size),
+                "ours": _step_timer(Adam(amsgrad=amsgrad), count, size),
+            }, args.steps, args.repeats)
+            floor, theirs, ours = medians["floor"], medians["keras"], medians["ours"]
             print(f"{label:<12}{str(amsgrad):<9}{floor:>9.2f}{theirs:>9.2f}{ours:>9.2f}"
                   f"{ours / theirs:>12.2f}{ours / floor:>12.2f}")
 

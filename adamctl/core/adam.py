@@ -8,7 +8,7 @@ decay and variable tracking are Keras's base ``Optimizer``'s, unchanged.
 from __future__ import annotations
 
 import numbers
-from typing import Any
+from typing import Any, NamedTuple
 
 import keras
 import numpy as np
@@ -166,36 +166,58 @@ class Adam(keras.optimizers.Optimizer):
         if self.amsgrad:
             self._velocity_hats = self.add_optimizer_variables(var_list, "velocity_hat")
 
+    def _backend_update_step(self, grads: Any, trainable_variables: Any, learning_rate: Any) -> Any:
+        # The step's scalars (cast learning rate, beta powers...) depend only
+        # on the dtype: compute them once per step, not once per variable.
+        self._scalar_cache: dict[Any, _StepScalars] | None = {}
+        try:
+            return super()._backend_update_step(grads, trainable_variables, learning_rate)
+        finally:
+            self._scalar_cache = None
+
     def update_step(self, gradient: Any, variable: Any, learning_rate: Any) -> None:
         """Apply one Adam update to ``variable`` (the rule in the class docstring)."""
         dtype = variable.dtype
-        lr = ops.cast(learning_rate, dtype)
+        scalars = self._scalars(dtype, learning_rate)
         gradient = ops.cast(gradient, dtype)
         if self._l2_weight_decay is not None and self._use_weight_decay(variable):
             # L2 form: the decay term joins the gradient before the moments.
             gradient = ops.add(gradient, ops.multiply(
                 ops.cast(self._l2_weight_decay, dtype), ops.convert_to_tensor(variable)))
-        local_step = ops.cast(self.iterations + 1, dtype)
-        beta_1, beta_2 = self._beta_now(self.beta_1), self._beta_now(self.beta_2)
-        beta_1_power = ops.power(ops.cast(beta_1, dtype), local_step)
-        beta_2_power = ops.power(ops.cast(beta_2, dtype), local_step)
         index = self._get_variable_index(variable)
         m, v = self._momentums[index], self._velocities[index]
         v_hat = self._velocity_hats[index] if self.amsgrad else None
         if self._fused_applies(variable, gradient):
             from adamctl.core._fused import fused_update
 
-            cast = lambda x: ops.cast(x, dtype)  # noqa: E731  the kernel takes var-dtype scalars
-            fused_update(variable, gradient, m, v, v_hat, lr=lr, beta_1=cast(beta_1),
-                         beta_2=cast(beta_2), beta_1_power=beta_1_power,
-                         beta_2_power=beta_2_power, epsilon=cast(self.epsilon))
+            fused_update(variable, gradient, m, v, v_hat, lr=scalars.lr, beta_1=scalars.beta_1,
+                         beta_2=scalars.beta_2, beta_1_power=scalars.beta_1_power,
+                         beta_2_power=scalars.beta_2_power, epsilon=scalars.epsilon)
             return
-        self._update_moments(gradient, m, v, _one_minus(beta_1, dtype), _one_minus(beta_2, dtype))
+        self._update_moments(gradient, m, v, scalars.keep_1, scalars.keep_2)
         if v_hat is not None:
             # AMSGrad (Reddi et al. 2018): the max is over the raw v; m is not max-ed.
             self.assign(v_hat, ops.maximum(v_hat, v))
             v = v_hat
-        self.assign_sub(variable, self._step(m, v, lr, beta_1_power, beta_2_power))
+        self.assign_sub(variable, self._step(m, v, scalars))
+
+    def _scalars(self, dtype: Any, learning_rate: Any) -> "_StepScalars":
+        cache = getattr(self, "_scalar_cache", None)
+        if cache is not None and dtype in cache:
+            return cache[dtype]
+        beta_1, beta_2 = self._beta_now(self.beta_1), self._beta_now(self.beta_2)
+        local_step = ops.cast(self.iterations + 1, dtype)
+        scalars = _StepScalars(
+            lr=ops.cast(learning_rate, dtype),
+            beta_1=ops.cast(beta_1, dtype), beta_2=ops.cast(beta_2, dtype),
+            beta_1_power=ops.power(ops.cast(beta_1, dtype), local_step),
+            beta_2_power=ops.power(ops.cast(beta_2, dtype), local_step),
+            keep_1=_one_minus(beta_1, dtype), keep_2=_one_minus(beta_2, dtype),
+            epsilon=ops.cast(self.epsilon, dtype),
+        )
+        if cache is not None:
+            cache[dtype] = scalars
+        return scalars
 
     def _update_moments(self, gradient: Any, m: Any, v: Any, keep_1: Any, keep_2: Any) -> None:
         # Keras's operation order, m + (g - m)(1 - b1), not b1*m + (1-b1)*g:
@@ -203,17 +225,17 @@ class Adam(keras.optimizers.Optimizer):
         self.assign_add(m, ops.multiply(ops.subtract(gradient, m), keep_1))
         self.assign_add(v, ops.multiply(ops.subtract(ops.square(gradient), v), keep_2))
 
-    def _step(self, m: Any, v: Any, lr: Any, beta_1_power: Any, beta_2_power: Any) -> Any:
+    def _step(self, m: Any, v: Any, s: "_StepScalars") -> Any:
         if self.epsilon_mode == "hat":
             # "hat" form: both bias corrections go into the step size (Kingma
             # & Ba, just before Sec. 2.1), so epsilon is added to the
             # *uncorrected* sqrt(v).
-            alpha = lr * ops.sqrt(1 - beta_2_power) / (1 - beta_1_power)
+            alpha = s.lr * ops.sqrt(1 - s.beta_2_power) / (1 - s.beta_1_power)
             return ops.divide(ops.multiply(m, alpha), ops.add(ops.sqrt(v), self.epsilon))
         # Algorithm 1: epsilon is added to sqrt of the bias-corrected v, in
         # torch.optim.Adam's order: (sqrt(v) / sqrt(1 - b2^t)) + eps, step lr / (1 - b1^t).
-        denominator = ops.add(ops.divide(ops.sqrt(v), ops.sqrt(1 - beta_2_power)), self.epsilon)
-        return ops.multiply(ops.divide(m, denominator), lr / (1 - beta_1_power))
+        denominator = ops.add(ops.divide(ops.sqrt(v), ops.sqrt(1 - s.beta_2_power)), self.epsilon)
+        return ops.multiply(ops.divide(m, denominator), s.lr / (1 - s.beta_1_power))
 
     def _beta_now(self, beta: Any) -> Any:
         """A beta as used at this step: a float, or a schedule or callable evaluated now."""
@@ -341,6 +363,19 @@ def _scalar(value: Any, name: str) -> float:
     if array.shape != () or not np.issubdtype(array.dtype, np.floating):
         raise InvalidArgument(name, value, "a float scalar")
     return float(array)
+
+
+class _StepScalars(NamedTuple):
+    """The scalars of one step, in a variable dtype: lr, the betas, beta^t, 1 - beta, epsilon."""
+
+    lr: Any
+    beta_1: Any
+    beta_2: Any
+    beta_1_power: Any
+    beta_2_power: Any
+    keep_1: Any
+    keep_2: Any
+    epsilon: Any
 
 
 def _one_minus(beta: Any, dtype: Any) -> Any:

@@ -73,11 +73,13 @@ class CheckpointData:
     metrics: list[Entry] = field(default_factory=list)
 
 
-def write_checkpoint(run: RunDir, data: CheckpointData, *, keep: int) -> Path:
+def write_checkpoint(run: RunDir, data: CheckpointData, *, keep: int, durable: bool = True) -> Path:
     """Write ``data`` as ``run.checkpoint_dir(data.step)``, atomically; keep the newest ``keep``.
 
     A checkpoint already there for the same step is replaced only once the
-    new one is complete.
+    new one is complete. ``durable=False`` skips the fsyncs: the checkpoint
+    is still written whole or not at all for other processes, but a power
+    loss may lose it (for measuring the rest of the work, mostly).
     """
     final = run.checkpoint_dir(data.step)
     temporary = final.with_name(f".tmp-{final.name}-{os.getpid()}")
@@ -85,20 +87,23 @@ def write_checkpoint(run: RunDir, data: CheckpointData, *, keep: int) -> Path:
     _remove_stale_temporaries(run)
     try:
         temporary.mkdir()
-        _write_contents(temporary, data)
-        fsync_dir(temporary)
+        _write_contents(temporary, data, durable)
+        if durable:
+            fsync_dir(temporary)
         _swap_in(temporary, final)
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
-    fsync_dir(run.checkpoints_root)
+    if durable:
+        fsync_dir(run.checkpoints_root)
     _prune(run, keep, protect=final)
     return final
 
 
-def _write_contents(folder: Path, data: CheckpointData) -> None:
+def _write_contents(folder: Path, data: CheckpointData, durable: bool) -> None:
     digests = {f"{group}.npy": write_arrays(folder / f"{group}.npy",
-                                           [entry.array for entry in getattr(data, group)])
+                                           [entry.array for entry in getattr(data, group)],
+                                           durable=durable)
                for group in GROUPS}
     state = {
         "format_version": FORMAT_VERSION,
@@ -109,15 +114,16 @@ def _write_contents(folder: Path, data: CheckpointData) -> None:
                             "dtype": str(e.array.dtype)} for e in getattr(data, group)]
                    for group in GROUPS},
     }
-    digests[_STATE] = _write_json(folder / _STATE, state)
-    _write_json(folder / _MANIFEST, {"format_version": FORMAT_VERSION, "files": digests})
+    digests[_STATE] = _write_json(folder / _STATE, state, durable)
+    _write_json(folder / _MANIFEST, {"format_version": FORMAT_VERSION, "files": digests}, durable)
 
 
-def _write_json(path: Path, obj: Any) -> dict[str, Any]:
+def _write_json(path: Path, obj: Any, durable: bool = True) -> dict[str, Any]:
     with open(path, "w", encoding="utf-8") as handle:
         json.dump(obj, handle, indent=1)
         handle.flush()
-        os.fsync(handle.fileno())
+        if durable:
+            os.fsync(handle.fileno())
     return file_digest(path)
 
 
