@@ -77,8 +77,12 @@ def heatmap_plot(summary: Any, keys: Sequence[str], column: str, metric: str, pa
                                               for v in table.index])
     axes.set_xlabel(keys[1])
     axes.set_ylabel(keys[0])
+    low, high = image.get_clim()
     for (row, col), value in _cells(table.values):
-        axes.text(col, row, f"{value:.4g}", ha="center", va="center", color="white", fontsize=8)
+        # Dark text on the bright end of viridis, light text on the dark end.
+        bright = high > low and (value - low) / (high - low) > 0.6
+        axes.text(col, row, f"{value:.4g}", ha="center", va="center",
+                  color="black" if bright else "white", fontsize=8)
     figure.colorbar(image, ax=axes, label=f"{metric} (mean over seeds)")
     axes.set_title(f"{metric}: {keys[0]} x {keys[1]}")
     figure.tight_layout()

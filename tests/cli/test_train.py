@@ -240,3 +240,35 @@ def test_an_unexpected_failure_is_one_line_without_debug(write_config, tmp_path,
     assert result.exit_code == 1
     assert result.stderr.strip() == ("error: RuntimeError: something inside broke "
                                      "(run with --debug for the traceback)")
+
+
+def test_progress_display_on_a_terminal(write_config, tmp_path):
+    import io
+
+    from rich.console import Console
+
+    from adamctl.config import load_config
+    from adamctl.training import train
+
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, width=120)
+    train(load_config(write_config()), run_dir=tmp_path / "run", console=console)
+    shown = screen.getvalue()
+    for piece in ("epoch 2/2", "12/12", "steps/s", "ETA", "loss"):
+        assert piece in shown, piece
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["torch", "jax"])
+def test_train_on_another_backend(write_config, tmp_path, backend):
+    import importlib.util
+
+    if importlib.util.find_spec(backend) is None:
+        pytest.skip(f"{backend} is not installed here, so the Keras {backend} backend cannot run")
+    config = write_config({"backend": backend, "optimizer": {"amsgrad": True},
+                           "training": {"checkpoint_every": 4}})
+    process = run_cli("train", str(config), "--run-dir", str(tmp_path / "run"), "-q", cwd=tmp_path)
+    assert process.returncode == 0, process.stderr[-2000:]
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["status"] == "completed" and summary["versions"]["backend"] == backend
+    assert _rows(tmp_path / "run")[-1]["step"] == "12"

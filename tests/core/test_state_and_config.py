@@ -188,3 +188,16 @@ def test_stateless_apply_is_refused_on_tensorflow():
         optimizer.stateless_apply([v.value for v in optimizer.variables],
                                   [np.ones_like(v.numpy()) for v in variables],
                                   [v.value for v in variables])
+
+
+def test_apply_gradients_takes_pairs_and_add_variable_from_reference_makes_slots():
+    variables = _variables()
+    by_apply, by_pairs = Adam(learning_rate=0.1), Adam(learning_rate=0.1)
+    twins = [keras.Variable(v.numpy()) for v in variables]
+    grads = [np.full(v.shape, 0.5, "float32") for v in variables]
+    by_apply.apply(grads, variables)
+    by_pairs.apply_gradients(zip(grads, twins))
+    for a, b in zip(variables, twins):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    slot = by_pairs.add_variable_from_reference(twins[0], "extra")
+    assert tuple(slot.shape) == tuple(twins[0].shape) and slot.path.endswith("_extra")
