@@ -21,7 +21,7 @@ import yaml
 from adamctl._atomic import atomic_write_text
 from adamctl.errors import UsageError
 from adamctl.sweep.plan import SweepPlan, plan_from_dict
-from adamctl.training.rundir import RunDir
+from adamctl.training.rundir import RunDir, stamped_path
 
 __all__ = ["SweepDir", "SweepOutcome", "run_sweep", "load_plan", "new_sweep_dir"]
 
@@ -57,13 +57,7 @@ class SweepDir:
 
 def new_sweep_dir(runs_root: Path, name: str, *, now: _dt.datetime | None = None) -> SweepDir:
     """A fresh ``<runs_root>/<name>-sweep-<YYYYmmdd-HHMMSS>`` (``-2``... on a clash)."""
-    stamp = (now or _dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
-    base = Path(runs_root) / f"{name}-sweep-{stamp}"
-    candidate, suffix = base, 1
-    while candidate.exists():
-        suffix += 1
-        candidate = base.with_name(f"{base.name}-{suffix}")
-    return SweepDir(candidate)
+    return SweepDir(stamped_path(runs_root, f"{name}-sweep", now=now))
 
 
 @dataclass

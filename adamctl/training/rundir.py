@@ -20,7 +20,7 @@ from pathlib import Path
 
 from adamctl.errors import UsageError
 
-__all__ = ["RunDir", "new_run_dir"]
+__all__ = ["RunDir", "new_run_dir", "stamped_path"]
 
 _CHECKPOINT_PREFIX = "ckpt-"
 _STEP_DIGITS = 9
@@ -100,10 +100,15 @@ class RunDir:
 
 def new_run_dir(runs_root: Path, name: str, *, now: _dt.datetime | None = None) -> RunDir:
     """A fresh ``<runs_root>/<name>-<YYYYmmdd-HHMMSS>`` (``-2``, ``-3``... on a clash)."""
+    return RunDir(stamped_path(runs_root, name, now=now))
+
+
+def stamped_path(parent: Path, prefix: str, *, now: _dt.datetime | None = None) -> Path:
+    """``<parent>/<prefix>-<YYYYmmdd-HHMMSS>``, with ``-2``, ``-3``... if that exists."""
     stamp = (now or _dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
-    base = Path(runs_root) / f"{name}-{stamp}"
+    base = Path(parent) / f"{prefix}-{stamp}"
     candidate, suffix = base, 1
     while candidate.exists():
         suffix += 1
         candidate = base.with_name(f"{base.name}-{suffix}")
-    return RunDir(candidate)
+    return candidate
