@@ -29,6 +29,7 @@ from adamctl.errors import InvalidArgument
 
 __all__ = [
     "ADAM_DEFAULTS",
+    "ADAM_HELP",
     "BETA_SCHEDULES",
     "EPSILON_MODES",
     "LR_SCHEDULES",
@@ -59,6 +60,29 @@ ADAM_DEFAULTS: dict[str, Any] = {
     "gradient_accumulation_steps": None,
     "name": "adam",
     "fused": None,
+}
+
+# One line on each argument, for generated documentation.
+ADAM_HELP: dict[str, str] = {
+    "learning_rate": "step size: a float > 0, or {schedule: <Keras schedule>, ...its arguments}",
+    "beta_1": "decay of the first moment m, in [0, 1); or {schedule: constant/linear/cosine, ...}",
+    "beta_2": "decay of the second moment v, in [0, 1); or a beta schedule",
+    "epsilon": "> 0; added to sqrt(v) ('hat' form) or to sqrt of the corrected v (algorithm1)",
+    "amsgrad": "divide by the running maximum of v (Reddi et al. 2018)",
+    "epsilon_mode": "hat (Keras) or algorithm1 (Kingma & Ba Alg. 1, PyTorch, optax)",
+    "weight_decay": ">= 0 or null: the decay rate",
+    "weight_decay_mode": "decoupled (Keras, AdamW) or l2 (PyTorch Adam: wd * theta added to g)",
+    "exclude_from_weight_decay": "{var_names: [regex, ...]}: variables whose name matches are not decayed",
+    "clipnorm": "clip each gradient to this L2 norm (at most one of the three clips)",
+    "clipvalue": "clip each gradient element to [-clipvalue, clipvalue]",
+    "global_clipnorm": "clip all gradients together to this global L2 norm",
+    "use_ema": "keep an exponential moving average of the weights, saved at the end",
+    "ema_momentum": "in [0, 1]: average = momentum * average + (1 - momentum) * weights",
+    "ema_overwrite_frequency": "with use_ema: copy the average into the weights every N steps",
+    "loss_scale_factor": "> 0: multiply the loss, divide the gradients by it",
+    "gradient_accumulation_steps": ">= 2: average the gradients of N batches before each update",
+    "name": "the name scope of the optimizer's variables",
+    "fused": "TensorFlow: fused ResourceApplyAdam kernels; null means where they apply",
 }
 
 _REQUIRED = object()

@@ -27,9 +27,10 @@ def test_command_is_documented(name):
     assert f"## `adamctl {name}`" in (ROOT / "docs" / "cli.md").read_text()
 
 
-def test_cli_reference_is_current():
+@pytest.mark.parametrize("document", ["cli.md", "config.md"])
+def test_generated_reference_is_current(document):
     process = subprocess.run(
-        [sys.executable, "-m", "cogapp", "--check", str(ROOT / "docs" / "cli.md")],
+        [sys.executable, "-m", "cogapp", "--check", str(ROOT / "docs" / document)],
         capture_output=True, text=True, cwd=ROOT,
     )
     assert process.returncode == 0, process.stdout + process.stderr

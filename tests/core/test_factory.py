@@ -88,3 +88,9 @@ def test_importing_the_spec_needs_no_keras():
     process = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert process.returncode == 0, process.stderr
     assert process.stdout.strip() == "[]"
+
+
+def test_every_argument_has_a_help_line():
+    from adamctl.core.spec import ADAM_HELP
+
+    assert list(ADAM_HELP) == list(ADAM_DEFAULTS)
