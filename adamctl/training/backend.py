@@ -18,7 +18,7 @@ from typing import Iterator
 
 from adamctl.errors import ConfigError
 
-__all__ = ["select_backend", "gpu_available", "versions"]
+__all__ = ["compute_threads", "gpu_available", "native_stderr_hidden", "select_backend", "versions"]
 
 _BACKEND_MODULES = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
 _BACKEND_DISTRIBUTIONS = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
@@ -114,6 +114,17 @@ def gpu_available() -> bool:
 
         return bool(torch.cuda.is_available())
     return False
+
+
+def compute_threads() -> int | None:
+    """TensorFlow's intra-op thread count (0: one per core); None on other backends."""
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        return None
+    import tensorflow as tf
+
+    return int(tf.config.threading.get_intra_op_parallelism_threads())
 
 
 def versions() -> dict[str, str]:

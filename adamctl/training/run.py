@@ -14,7 +14,7 @@ from adamctl._atomic import atomic_write_text, fsync_dir
 from adamctl.config import config_hash, config_to_dict, write_config
 from adamctl.config.schema import Config
 from adamctl.errors import Interrupted, TrainingDiverged
-from adamctl.training.backend import versions
+from adamctl.training.backend import compute_threads, versions
 from adamctl.training.interrupts import StopOnSignal, exit_code_for
 from adamctl.training.lock import RunLock
 from adamctl.training.loop import LoopState, StopReason, steps_per_epoch, train_loop
@@ -98,6 +98,7 @@ def _identity(session: Session, run: RunDir, state: LoopState) -> dict[str, Any]
         "device": "gpu" if session.on_gpu else "cpu",
         "deterministic": session.deterministic,
         "dataset": session.dataset.describe(),
+        "threads": compute_threads(),
         "versions": versions(),
     }
 

@@ -55,6 +55,8 @@ def test_sweep_writes_the_layout_tables_and_plots(tmp_path):
     for trial in plan["trials"]:
         summary = json.loads((sweep_dir / "trials" / trial["id"] / "summary.json").read_text())
         assert summary["status"] == "completed" and summary["seed"] == trial["seed"]
+        # Each of the 2 workers has its share of the cores.
+        assert summary["threads"] == max(1, (os.cpu_count() or 1) // 2)
     summary = pd.read_csv(sweep_dir / "summary.csv")
     assert len(summary) == 4 and set(summary["seeds"]) == {2}
     point = summary[(summary["optimizer.beta_1"] == 0.9) & (summary["optimizer.epsilon"] == 1e-3)]
