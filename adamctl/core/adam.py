@@ -115,6 +115,7 @@ class Adam(keras.optimizers.Optimizer):
         fused: bool | None = None,
         **kwargs: Any,
     ) -> None:
+        _refuse_unknown(kwargs)
         opt = _checks.check_optional
         weight_decay = opt(_checks.check_non_negative, "weight_decay", weight_decay)
         weight_decay_mode = _checks.check_choice("weight_decay_mode", weight_decay_mode,
@@ -138,7 +139,6 @@ class Adam(keras.optimizers.Optimizer):
                 _checks.check_int_at_least, "gradient_accumulation_steps",
                 gradient_accumulation_steps, 2, hint=" (None for no accumulation)"),
             **clips,
-            **kwargs,
         )
         self.beta_1 = _check_beta("beta_1", beta_1)
         self.beta_2 = _check_beta("beta_2", beta_2)
@@ -192,7 +192,7 @@ class Adam(keras.optimizers.Optimizer):
 
             fused_update(variable, gradient, m, v, v_hat, lr=scalars.lr, beta_1=scalars.beta_1,
                          beta_2=scalars.beta_2, beta_1_power=scalars.beta_1_power,
-                         beta_2_power=scalars.beta_2_power, epsilon=scalars.epsilon)
+                         beta_2_power=scalars.beta_2_power, epsilon=scalars.fused_epsilon)
             return
         self._update_moments(gradient, m, v, scalars.keep_1, scalars.keep_2)
         if v_hat is not None:
@@ -215,6 +215,13 @@ class Adam(keras.optimizers.Optimizer):
             keep_1=_one_minus(beta_1, dtype), keep_2=_one_minus(beta_2, dtype),
             epsilon=ops.cast(self.epsilon, dtype),
         )
+        if self.epsilon_mode == "algorithm1":
+            # The kernel adds epsilon to the uncorrected sqrt(v); Algorithm 1's
+            # update is that one with epsilon_hat = epsilon * sqrt(1 - beta_2^t).
+            scalars = scalars._replace(
+                fused_epsilon=scalars.epsilon * ops.sqrt(1 - scalars.beta_2_power))
+        else:
+            scalars = scalars._replace(fused_epsilon=scalars.epsilon)
         if cache is not None:
             cache[dtype] = scalars
         return scalars
@@ -238,15 +245,17 @@ class Adam(keras.optimizers.Optimizer):
         return ops.multiply(ops.divide(m, denominator), s.lr / (1 - s.beta_1_power))
 
     def _beta_now(self, beta: Any) -> Any:
-        """A beta as used at this step: a float, or a schedule or callable evaluated now."""
+        """A beta as used at this step: a float, or a schedule, variable or callable evaluated now."""
         if isinstance(beta, BetaSchedule):
             return beta(self.iterations)
+        if _is_variable(beta):
+            return ops.convert_to_tensor(beta)
         if callable(beta):
             return beta()
         return beta
 
     def _fused_applies(self, variable: Any, gradient: Any) -> bool:
-        if self.fused is False or self.epsilon_mode != "hat":
+        if self.fused is False:
             return False
         if keras.backend.backend() != "tensorflow":
             return False
@@ -327,6 +336,20 @@ class Adam(keras.optimizers.Optimizer):
         return super().from_config(config, custom_objects=custom_objects)
 
 
+def _refuse_unknown(kwargs: dict[str, Any]) -> None:
+    """An argument Adam does not take, named with the closest one it does."""
+    if not kwargs:
+        return
+    import difflib
+    import inspect
+
+    known = [p for p in inspect.signature(Adam.__init__).parameters if p not in ("self", "kwargs")]
+    name = next(iter(kwargs))
+    close = difflib.get_close_matches(name, known, n=1)
+    raise InvalidArgument(name, kwargs[name], "an argument of Adam (" + ", ".join(known) + ")",
+                          suggestion=close[0] if close else None)
+
+
 def _check_learning_rate(value: Any) -> Any:
     from keras.optimizers.schedules import LearningRateSchedule
 
@@ -340,6 +363,11 @@ def _check_learning_rate(value: Any) -> Any:
 def _check_beta(name: str, value: Any) -> Any:
     if isinstance(value, BetaSchedule) or (callable(value) and not _is_tensor(value)):
         return value
+    if _is_variable(value):
+        # A variable is read at every step (it may be assigned between steps);
+        # its value now must be a valid beta.
+        _checks.check_unit_interval(name, _scalar(value, name))
+        return value
     if isinstance(value, dict):
         return beta_schedule_from_config(value)
     if _is_tensor(value):
@@ -352,6 +380,14 @@ def _check_name(name: Any) -> str:
     if not isinstance(name, str) or not name:
         raise InvalidArgument("name", name, "a non-empty string")
     return name
+
+
+def _is_variable(value: Any) -> bool:
+    """A Keras or backend variable (assignable), as opposed to a constant tensor."""
+    if isinstance(value, keras.Variable):
+        return True
+    return type(value).__name__ in ("ResourceVariable", "Variable", "UninitializedVariable") \
+        and hasattr(value, "assign")
 
 
 def _is_tensor(value: Any) -> bool:
@@ -376,6 +412,7 @@ class _StepScalars(NamedTuple):
     keep_1: Any
     keep_2: Any
     epsilon: Any
+    fused_epsilon: Any = None
 
 
 def _one_minus(beta: Any, dtype: Any) -> Any:
@@ -388,4 +425,6 @@ def _one_minus(beta: Any, dtype: Any) -> Any:
 def _beta_config(beta: Any) -> Any:
     if isinstance(beta, BetaSchedule):
         return beta.get_config()
+    if _is_variable(beta):
+        return _scalar(beta, "beta")  # its current value: configs are plain JSON
     return beta

@@ -112,3 +112,31 @@ def test_keras_crashes_on_callable_betas_that_we_honour():
     variable = keras.Variable(np.ones(3, "float32"))
     with pytest.raises((TypeError, ValueError), match="unsupported type"):
         optimizer.apply([np.ones(3, "float32")], [variable])
+
+
+def test_unknown_argument_names_the_closest_one():
+    with pytest.raises(ValueError, match=r'`beta1` must be an argument of Adam .* '
+                                         r'Received: beta1=0\.5 \(did you mean "beta_1"\?\)'):
+        Adam(beta1=0.5)
+
+
+def test_a_variable_beta_is_read_at_every_step():
+    beta_1 = keras.Variable(0.5, dtype="float32")
+    optimizer = Adam(learning_rate=0.1, beta_1=beta_1, fused=False)
+    variable = keras.Variable(np.ones(3, "float32"))
+    optimizer.apply([np.full(3, 0.5, "float32")], [variable])
+    beta_1.assign(0.9)
+    optimizer.apply([np.full(3, 0.5, "float32")], [variable])
+    assert optimizer.get_config()["beta_1"] == pytest.approx(0.9)
+    # The same as a callable that returns 0.5 then 0.9.
+    values = iter([0.5, 0.9])
+    twin = keras.Variable(np.ones(3, "float32"))
+    other = Adam(learning_rate=0.1, beta_1=lambda: next(values), fused=False)
+    for _ in range(2):
+        other.apply([np.full(3, 0.5, "float32")], [twin])
+    np.testing.assert_array_equal(variable.numpy(), twin.numpy())
+
+
+def test_a_variable_beta_out_of_range_is_refused():
+    with pytest.raises(ValueError, match=r"`beta_2` must be a float in \[0, 1\)"):
+        Adam(beta_2=keras.Variable(1.0))
