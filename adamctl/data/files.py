@@ -33,6 +33,7 @@ def load_table(path: str, *, kind: str, target: str, inputs: Any, task: str) -> 
                 f"input column {column!r} of {path} is not numeric ({frame[column].dtype}); "
                 "list the numeric columns in data.inputs", key_path="data.inputs", value=column)
     x = frame[columns].to_numpy(dtype=np.float32)
+    _require_finite(x, "data.inputs")
     return x, _target_array(frame[target].to_numpy(), task)
 
 
@@ -57,15 +58,36 @@ def _target_array(values: np.ndarray, task: str) -> np.ndarray:
     """Class ids (labels sorted, then numbered) for classification; float32 for regression."""
     if task == "regression":
         try:
-            return values.astype(np.float32)
+            target = values.astype(np.float32)
         except ValueError:
             raise ConfigError("holds non-numeric values; a regression target must be numeric",
                               key_path="data.target") from None
-    if np.issubdtype(values.dtype, np.integer) and values.min() >= 0:
-        return values.astype(np.int32)
-    labels, ids = np.unique(values.astype(str) if values.dtype == object else values,
-                            return_inverse=True)
-    return ids.astype(np.int32)
+        _require_finite(target, "data.target")
+        return target
+    if values.dtype.kind == "f":
+        _require_finite(values, "data.target")
+        if not np.all(values == np.round(values)):
+            raise ConfigError(
+                "holds non-integral numbers, which are not class labels; for a numeric target "
+                "set data.task: regression", key_path="data.target")
+    if values.dtype.kind in "iu" and values.min() >= 0:
+        ids = values.astype(np.int32)
+    else:
+        _, ids = np.unique(values.astype(str) if values.dtype == object else values,
+                           return_inverse=True)
+        ids = ids.astype(np.int32).reshape(values.shape)
+    if len(np.unique(ids)) < 2:
+        raise ConfigError("holds a single class; classification needs at least two",
+                          key_path="data.target")
+    return ids
+
+
+def _require_finite(array: np.ndarray, key: str) -> None:
+    """Refuse NaN and infinite values, naming the first row that has one."""
+    bad = ~np.isfinite(array.reshape(len(array), -1)).all(axis=1)
+    if bad.any():
+        raise ConfigError(f"holds a NaN or infinite value (first in row {int(np.argmax(bad))}); "
+                          "clean the data or drop those rows", key_path=key)
 
 
 def load_npz(path: str, *, inputs: Any, target: str | None, task: str) -> tuple[np.ndarray, np.ndarray]:
@@ -86,4 +108,9 @@ def load_npz(path: str, *, inputs: Any, target: str | None, task: str) -> tuple[
     if len(x) != len(y):
         raise ConfigError(f"{path}: {x_name} has {len(x)} rows but {y_name} has {len(y)}",
                           key_path="data.target", value=y_name)
-    return x.astype(np.float32), _target_array(np.asarray(y), task)
+    if x.dtype.kind not in "iufb":
+        raise ConfigError(f"{path}: array {x_name!r} is not numeric ({x.dtype})",
+                          key_path="data.inputs", value=x_name)
+    x = x.astype(np.float32)
+    _require_finite(x, "data.inputs")
+    return x, _target_array(np.asarray(y), task)

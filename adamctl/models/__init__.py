@@ -21,16 +21,16 @@ _LOGIT_LOSSES = {
 
 
 def build_model(cfg: Any, *, input_shape: tuple[int, ...], task: str, num_classes: int | None,
-                seed: int | None = None, file: Any = None) -> Any:
+                seed: int | None = None, file: Any = None, num_outputs: int | None = None) -> Any:
     """An uncompiled ``keras.Sequential`` for ``cfg`` (a ModelConfig).
 
     Initial weights are deterministic once ``keras.utils.set_random_seed``
     has been called. Classification models output ``num_classes`` logits,
-    regression models one value.
+    regression models ``num_outputs`` values (default 1: one target column).
     """
     import keras
 
-    outputs = num_classes if task == "classification" else 1
+    outputs = num_classes if task == "classification" else (num_outputs or 1)
     if cfg.layers is not None:
         from adamctl.models.layers import build_layers
 

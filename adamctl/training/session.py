@@ -96,6 +96,9 @@ def _build_model(config: Config, dataset: Any, *, file: str | Path | None) -> An
         num_classes=dataset.num_classes,
         seed=config.seed,
         file=file,
+        # Regression on several target columns needs as many outputs; with
+        # one output Keras would broadcast (n, 1) against (n, k) silently.
+        num_outputs=dataset.y_train.shape[1] if dataset.y_train.ndim == 2 else 1,
     )
 
 

@@ -137,3 +137,38 @@ def test_importing_data_needs_no_keras():
     script = "import sys, adamctl.data; print('keras' in sys.modules, 'tensorflow' in sys.modules)"
     process = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert process.stdout.strip() == "False False", process.stderr
+
+
+@pytest.mark.parametrize("frame, task, message", [
+    pytest.param({"a": [1.0, np.nan, 3.0, 4.0], "y": [0, 1, 0, 1]}, "classification",
+                 r"data.inputs: holds a NaN or infinite value \(first in row 1\)", id="nan-input"),
+    pytest.param({"a": [1.0, 2.0, 3.0, 4.0], "y": [0.5, 1.2, 0.3, 2.2]}, "classification",
+                 r"non-integral numbers, which are not class labels; .* data.task: regression",
+                 id="float-labels"),
+    pytest.param({"a": [1.0, 2.0, 3.0, 4.0], "y": [1, 1, 1, 1]}, "classification",
+                 r"holds a single class", id="one-class"),
+    pytest.param({"a": [1.0, 2.0, 3.0, 4.0], "y": [0.5, np.inf, 0.3, 2.2]}, "regression",
+                 r"data.target: holds a NaN or infinite value \(first in row 1\)", id="inf-target"),
+])
+def test_bad_values_in_files_are_refused(tmp_path, frame, task, message):
+    path = tmp_path / "t.csv"
+    pd.DataFrame(frame).to_csv(path, index=False)
+    with pytest.raises(ConfigError, match=message):
+        load_dataset(_cfg(source="csv", path=str(path), target="y", task=task), seed=0)
+
+
+def test_npz_regression_with_several_targets_trains_one_output_per_column(tmp_path):
+    import keras
+
+    from adamctl.config.schema import ModelConfig
+    from adamctl.models import build_model
+
+    path = tmp_path / "d.npz"
+    rng = np.random.default_rng(0)
+    np.savez(path, x=rng.normal(size=(40, 3)), y=rng.normal(size=(40, 2)))
+    data = load_dataset(_cfg(source="npz", path=str(path), task="regression"), seed=0)
+    assert data.y_train.shape[1] == 2
+    model = build_model(dataclasses.replace(ModelConfig(), preset="logreg"), input_shape=(3,),
+                        task="regression", num_classes=None, num_outputs=2)
+    assert model.output_shape == (None, 2)
+    del keras
