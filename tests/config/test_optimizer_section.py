@@ -1,9 +1,8 @@
 """The optimizer section through the real ``adamctl.core.spec.normalize_spec``.
 
-These tests need the core's checks (``beta_1`` in [0, 1), unknown Adam
-arguments refused with a suggestion). Until the core lands they fail with
-"DID NOT RAISE": the placeholder accepts anything. They assert where the
-error points (file, line or override, key path, value), not the core's wording.
+These rely on the core's checks (``beta_1`` in [0, 1), unknown Adam
+arguments refused with a suggestion) and assert where the error points
+(file, line or override, key path, value), not the core's wording.
 """
 
 from __future__ import annotations
