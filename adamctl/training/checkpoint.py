@@ -139,11 +139,21 @@ def _swap_in(temporary: Path, final: Path) -> None:
 
 
 def _remove_stale_temporaries(run: RunDir) -> None:
-    """Temporary folders left by a writer that died (one writer per run: the lock)."""
+    """Clean up after a writer that died (one writer per run: the lock).
+
+    A half-written ``.tmp-*`` folder is removed. A ``.old-*`` folder is a
+    checkpoint moved aside for a same-step replacement: if the writer died
+    before the new one took its name, it is put back.
+    """
     for leftover in run.checkpoints_root.glob(".tmp-*"):
         shutil.rmtree(leftover, ignore_errors=True)
-    for leftover in run.checkpoints_root.glob(".old-*"):
-        shutil.rmtree(leftover, ignore_errors=True)
+    for retired in run.checkpoints_root.glob(".old-*"):
+        name = retired.name.removeprefix(".old-").rsplit("-", 1)[0]
+        original = run.checkpoints_root / name
+        if original.exists():
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            os.rename(retired, original)
 
 
 def _prune(run: RunDir, keep: int, *, protect: Path) -> None:

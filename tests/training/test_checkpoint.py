@@ -162,3 +162,13 @@ def test_lock_refuses_a_live_holder_and_takes_over_from_a_killed_one(tmp_path):
         holder.wait()
     with RunLock(RunDir(tmp_path)):
         assert json.loads((tmp_path / ".lock").read_text())["pid"] == os.getpid()
+
+
+def test_a_checkpoint_moved_aside_by_a_dead_writer_is_put_back(tmp_path):
+    run = RunDir(tmp_path)
+    write_checkpoint(run, _data(10), keep=3)
+    # A writer replacing step 10 moved it aside, then died before the rename.
+    os.rename(run.checkpoint_dir(10), run.checkpoints_root / ".old-ckpt-000000010-4242")
+    write_checkpoint(run, _data(20), keep=3)
+    assert [p.name for p in run.checkpoint_dirs()] == ["ckpt-000000010", "ckpt-000000020"]
+    assert verify_checkpoint(run.checkpoint_dir(10)) is None
