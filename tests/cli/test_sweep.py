@@ -115,19 +115,26 @@ def test_a_failing_trial_is_recorded_and_the_others_go_on(tmp_path):
     assert "loss became" in results.loc["p001-s3", "error"]
 
 
-def test_killed_sweep_resumes_keeping_finished_trials(tmp_path):
-    long = _config(tmp_path, {"training": {"epochs": 30, "checkpoint_every": 5}})
-    sweep_dir = tmp_path / "s"
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+def _start_long_sweep(tmp_path: Path, sweep_dir: Path, beta_1: str, *, workers: int,
+                      checkpoint_glob: str) -> subprocess.Popen:
+    """Start a sweep of long trials in its own process group; return once a checkpoint exists."""
+    config = _config(tmp_path, {"training": {"epochs": 30, "checkpoint_every": 5}})
     process = subprocess.Popen(
-        [adamctl_executable(), "sweep", str(long), "--grid", "optimizer.beta_1=0.5,0.6,0.7,0.8",
-         "--workers", "2", "--sweep-dir", str(sweep_dir), "-q"],
-        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        start_new_session=True)
+        [adamctl_executable(), "sweep", str(config), "--grid", f"optimizer.beta_1={beta_1}",
+         "--workers", str(workers), "--sweep-dir", str(sweep_dir), "-q"],
+        cwd=tmp_path, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, start_new_session=True)
     deadline = time.monotonic() + 180
-    while not list((sweep_dir / "trials").glob("*/checkpoints/ckpt-*")):
+    while not list((sweep_dir / "trials").glob(checkpoint_glob)):
         assert process.poll() is None and time.monotonic() < deadline, process.communicate()
         time.sleep(0.05)
+    return process
+
+
+def test_killed_sweep_resumes_keeping_finished_trials(tmp_path):
+    sweep_dir = tmp_path / "s"
+    process = _start_long_sweep(tmp_path, sweep_dir, "0.5,0.6,0.7,0.8", workers=2,
+                                checkpoint_glob="*/checkpoints/ckpt-*")
     os.killpg(process.pid, signal.SIGKILL)  # the sweep and its workers, as a crash would
     process.wait()
     before = pd.read_csv(sweep_dir / "results.csv")
@@ -143,17 +150,9 @@ def test_killed_sweep_resumes_keeping_finished_trials(tmp_path):
 
 
 def test_killing_a_worker_fails_its_trial_and_the_sweep_goes_on(tmp_path):
-    long = _config(tmp_path, {"training": {"epochs": 30, "checkpoint_every": 5}})
     sweep_dir = tmp_path / "s"
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    process = subprocess.Popen(
-        [adamctl_executable(), "sweep", str(long), "--grid", "optimizer.beta_1=0.5,0.6,0.7",
-         "--workers", "1", "--sweep-dir", str(sweep_dir), "-q"],
-        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 180
-    while not list((sweep_dir / "trials").glob("p000-s3/checkpoints/ckpt-*")):
-        assert process.poll() is None and time.monotonic() < deadline, process.communicate()
-        time.sleep(0.05)
+    process = _start_long_sweep(tmp_path, sweep_dir, "0.5,0.6,0.7", workers=1,
+                                checkpoint_glob="p000-s3/checkpoints/ckpt-*")
     lock = json.loads((sweep_dir / "trials" / "p000-s3" / ".lock").read_text())
     os.kill(lock["pid"], signal.SIGKILL)  # the worker running the first trial
     _, stderr = process.communicate(timeout=600)
