@@ -245,3 +245,20 @@ def test_divergence_keeps_the_last_finite_checkpoint(tmp_path):
         assert all(np.isfinite(e.array).all() for e in data.model + data.optimizer
                    if np.issubdtype(e.array.dtype, np.floating))
         assert data.step < summary["diverged_at_step"]
+
+
+def test_mixed_precision_run_resumes_bit_identically(tmp_path):
+    # Under mixed_float16 Keras wraps Adam in a LossScaleOptimizer, whose
+    # dynamic loss scale and step counter are state too.
+    extra = {"training": {"mixed_precision": "mixed_float16"}}
+    config = _config(tmp_path, extra)
+    whole, cut = tmp_path / "whole", tmp_path / "cut"
+    assert run_cli("train", str(config), "--run-dir", str(whole), "-q", cwd=tmp_path).returncode == 0
+    killed = run_cli("train", str(config), "--run-dir", str(cut), "-q", cwd=tmp_path,
+                     env={"ADAMCTL_KILL_AT": "step:9"})
+    assert killed.returncode == -signal.SIGKILL
+    resumed = run_cli("resume", str(cut), "-q", cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    state = read_checkpoint(RunDir(cut).checkpoint_dirs()[-1])
+    assert any(e.path.endswith("dynamic_scale") for e in state.optimizer)
+    _assert_identical(_final_state(whole), _final_state(cut))
