@@ -18,15 +18,22 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["fused_supported", "fused_update"]
+__all__ = ["ADAM_MIN_ELEMENTS", "fused_supported", "fused_update"]
 
 # The kernels also take float16 and bfloat16, but there their internal
 # rounding strays visibly from the keras.ops path (1e-3 relatively after one
 # float16 step), so low-precision variables keep the generic path.
 _KERNEL_DTYPES = {"float32", "float64"}
 
+# Smallest variable (in elements) handed to ResourceApplyAdam without AMSGrad.
+# Its CPU kernel always dispatches to the thread pool, which on 2 cores costs
+# more than the generic ops below about 2k elements (measured: 15.8 against
+# 11.7 microseconds for 1k elements, 9.3 against 12.5 for 3k). The AMSGrad
+# kernel stays on the calling thread for small inputs and serves every size.
+ADAM_MIN_ELEMENTS = 2048
 
-def fused_supported(variable: Any, gradient: Any) -> bool:
+
+def fused_supported(variable: Any, gradient: Any, *, amsgrad: bool = False) -> bool:
     """Whether the fused kernel can update ``variable`` (a tf.Variable) with ``gradient``.
 
     Not for sparse gradients (IndexedSlices), other dtypes, inside a
@@ -38,6 +45,8 @@ def fused_supported(variable: Any, gradient: Any) -> bool:
     if isinstance(gradient, tf.IndexedSlices) or not hasattr(variable, "handle"):
         return False
     if variable.dtype.name not in _KERNEL_DTYPES:
+        return False
+    if not amsgrad and variable.shape.num_elements() < ADAM_MIN_ELEMENTS:
         return False
     return not (tf.distribute.has_strategy() or _compiling_for_xla() or _stateless())
 

@@ -261,7 +261,7 @@ class Adam(keras.optimizers.Optimizer):
             return False
         from adamctl.core._fused import fused_supported
 
-        return fused_supported(variable, gradient)
+        return fused_supported(variable, gradient, amsgrad=self.amsgrad)
 
     def exclude_from_weight_decay(self, var_list: Any = None, var_names: Any = None) -> None:
         """Exclude variables (or those whose name matches a pattern) from weight decay.

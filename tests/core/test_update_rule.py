@@ -24,6 +24,11 @@ def _grads(steps, shape=(5,), seed=0):
     return [rng.normal(size=shape).astype("float32") for _ in range(steps)]
 
 
+# The fused kernel serves variables from ADAM_MIN_ELEMENTS up (without
+# amsgrad); tests of that path use variables this large.
+BIG = 4096
+
+
 @pytest.mark.parametrize("fused", [pytest.param(False, id="generic"), pytest.param(True, id="fused")])
 def test_first_step_by_hand(fused):
     # t = 1, g = 0.5, lr = 0.1, defaults otherwise:
@@ -31,7 +36,7 @@ def test_first_step_by_hand(fused):
     # step = alpha * m / (sqrt(v) + 1e-7).
     alpha = math.sqrt(1 - 0.999) / (1 - 0.9) * 0.1
     expected = 1.0 - alpha * 0.05 / (math.sqrt(0.00025) + 1e-7)
-    got = _run(Adam(learning_rate=0.1, fused=fused), [[0.5]], [1.0])
+    got = _run(Adam(learning_rate=0.1, fused=fused), [np.full(BIG, 0.5)], np.ones(BIG))
     # float32 holds ~7 significant digits; one step of ~0.1 moves theta by a
     # value known to float32 rounding of the few ops involved.
     assert got[0] == pytest.approx(expected, rel=1e-6)
@@ -56,11 +61,11 @@ VARIANTS = [
 @pytest.mark.parametrize("arguments", VARIANTS)
 def test_matches_the_numpy_reference_over_200_steps(arguments, fused):
     reference = ReferenceAdam(learning_rate=0.01, **arguments)
-    theta = np.linspace(-1, 1, 5)
-    grads = _grads(200)
+    theta = np.linspace(-1, 1, BIG)
+    grads = _grads(200, shape=(BIG,))
     for grad in grads:
         theta = reference.step(theta, grad)
-    got = _run(Adam(learning_rate=0.01, fused=fused, **arguments), grads, np.linspace(-1, 1, 5))
+    got = _run(Adam(learning_rate=0.01, fused=fused, **arguments), grads, np.linspace(-1, 1, BIG))
     # float32 against float64: each step's relative rounding error is ~1e-7,
     # and Adam's normalized steps do not amplify it, so 200 steps of size
     # <= lr = 0.01 stay within 1e-4 absolute (measured: ~1e-6).
@@ -95,8 +100,8 @@ def test_generic_path_is_bit_identical_to_keras(arguments):
 
 
 def test_fused_path_is_close_to_keras():
-    grads = _grads(300, shape=(4, 3), seed=2)
-    theta0 = np.linspace(-1, 1, 12).reshape(4, 3)
+    grads = _grads(300, shape=(64, 64), seed=2)
+    theta0 = np.linspace(-1, 1, BIG).reshape(64, 64)
     ours = _run(Adam(learning_rate=0.01, fused=True), grads, theta0)
     keras_result = _run(keras.optimizers.Adam(learning_rate=0.01), grads, theta0)
     # The fused kernel computes 1 - beta_2 in float32 from float32(0.999),
@@ -176,3 +181,25 @@ def test_low_precision_variables_keep_keras_numbers():
         keras.optimizers.Adam(learning_rate=0.1).apply([keras.ops.ones(3, dtype=dtype)], [theirs])
         np.testing.assert_array_equal(keras.ops.convert_to_numpy(ours.value),
                                       keras.ops.convert_to_numpy(theirs.value))
+
+
+@pytest.mark.parametrize("amsgrad, kernel, expected", [
+    pytest.param(False, "ResourceApplyAdam", 1, id="adam-large-only"),
+    pytest.param(True, "ResourceApplyAdamWithAmsgrad", 2, id="amsgrad-every-size"),
+])
+def test_fused_kernel_serves_where_it_pays(amsgrad, kernel, expected):
+    import tensorflow as tf
+
+    variables = [keras.Variable(np.zeros(100, "float32")), keras.Variable(np.zeros(BIG, "float32"))]
+    optimizer = Adam(amsgrad=amsgrad)
+    optimizer.build(variables)
+    grads = [tf.ones_like(v.value) for v in variables]
+
+    @tf.function
+    def step():
+        optimizer.apply(grads, variables)
+
+    definition = step.get_concrete_function().graph.as_graph_def()
+    kinds = [node.op for node in definition.node]
+    kinds += [node.op for function in definition.library.function for node in function.node_def]
+    assert kinds.count(kernel) == expected
