@@ -146,10 +146,10 @@ class Adam(keras.optimizers.Optimizer):
         self.amsgrad = _checks.check_bool("amsgrad", amsgrad)
         self.epsilon_mode = _checks.check_choice("epsilon_mode", epsilon_mode, EPSILON_MODES)
         self.weight_decay_mode = weight_decay_mode
-        # In "l2" mode the base class must not decay; update_step adds the term.
+        # In "l2" mode the base class must not decay (its `weight_decay` stays
+        # None); update_step adds the term, and get_config reports the rate.
         self._l2_weight_decay = weight_decay if weight_decay_mode == "l2" else None
         self.fused = None if fused is None else _checks.check_bool("fused", fused)
-        self._excluded_var_names: list[str] = []
 
     def build(self, var_list: list[Any]) -> None:
         """Create the slots: a momentum and a velocity per variable, v_hat with amsgrad.
@@ -279,7 +279,6 @@ class Adam(keras.optimizers.Optimizer):
                 "call it before the first apply() or build()."
             )
         super().exclude_from_weight_decay(var_list=var_list, var_names=var_names)
-        self._excluded_var_names = list(var_names or [])
 
     def load_own_variables(self, store: Any) -> None:
         """Load state written by ``save_own_variables``; refuse state that does not fit.
