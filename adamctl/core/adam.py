@@ -8,6 +8,7 @@ decay and variable tracking are Keras's base ``Optimizer``'s, unchanged.
 from __future__ import annotations
 
 import numbers
+import re
 from typing import Any, NamedTuple
 
 import keras
@@ -278,6 +279,9 @@ class Adam(keras.optimizers.Optimizer):
                 "`exclude_from_weight_decay()` must be called before the optimizer is built; "
                 "call it before the first apply() or build()."
             )
+        if isinstance(var_names, str):
+            # Keras would iterate the string's characters and exclude nearly everything.
+            var_names = [var_names]
         super().exclude_from_weight_decay(var_list=var_list, var_names=var_names)
 
     def load_own_variables(self, store: Any) -> None:
@@ -375,9 +379,15 @@ def _check_beta(name: str, value: Any) -> Any:
     return _checks.check_unit_interval(name, value)
 
 
+# What TensorFlow accepts as a name scope; Keras takes any string, and a name
+# with a space then fails at the first compiled apply.
+_NAME = re.compile(r"^[A-Za-z0-9.][A-Za-z0-9_.\-/]*$")
+
+
 def _check_name(name: Any) -> str:
-    if not isinstance(name, str) or not name:
-        raise InvalidArgument("name", name, "a non-empty string")
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise InvalidArgument("name", name, "a non-empty name of letters, digits and . _ - /, "
+                              "not starting with _ - or /")
     return name
 
 

@@ -209,9 +209,14 @@ def _exclude(name: str, value: Any) -> Any:
     return {"var_names": list(patterns)}
 
 
+_NAME = re.compile(r"^[A-Za-z0-9.][A-Za-z0-9_.\-/]*$")
+
+
 def _name(name: str, value: Any) -> str:
-    if not isinstance(value, str) or not value:
-        raise InvalidArgument(name, value, "a non-empty string")
+    """A name TensorFlow accepts as a name scope (a space fails at the first apply)."""
+    if not isinstance(value, str) or not _NAME.match(value):
+        raise InvalidArgument(name, value, "a non-empty name of letters, digits and . _ - /, "
+                              "not starting with _ - or /")
     return value
 
 

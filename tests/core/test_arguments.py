@@ -44,7 +44,9 @@ BAD = [
     pytest.param({"weight_decay_mode": "L2"}, r"`weight_decay_mode` must be one of 'decoupled', "
                  r"'l2'\. Received: weight_decay_mode='L2' \(did you mean \"l2\"\?\)",
                  id="weight-decay-mode"),
-    pytest.param({"name": ""}, r"`name` must be a non-empty string", id="empty-name"),
+    pytest.param({"name": ""}, r"`name` must be a non-empty name", id="empty-name"),
+    pytest.param({"name": "my adam"}, r"`name` must be a non-empty name of letters, digits",
+                 id="name-with-space"),
 ]
 
 
@@ -140,3 +142,10 @@ def test_a_variable_beta_is_read_at_every_step():
 def test_a_variable_beta_out_of_range_is_refused():
     with pytest.raises(ValueError, match=r"`beta_2` must be a float in \[0, 1\)"):
         Adam(beta_2=keras.Variable(1.0))
+
+
+def test_a_single_pattern_string_excludes_by_that_pattern_not_by_its_letters():
+    optimizer = Adam(weight_decay=0.1)
+    optimizer.exclude_from_weight_decay(var_names="bias")
+    kernel, bias = keras.Variable([0.0], name="kernel"), keras.Variable([0.0], name="bias")
+    assert optimizer._use_weight_decay(kernel) and not optimizer._use_weight_decay(bias)
