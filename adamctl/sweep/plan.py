@@ -6,12 +6,12 @@ the grid ends the command before anything runs.
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from adamctl.config.schema import Config
+from adamctl.config.overrides import NotAMapping, set_path
 from adamctl.errors import ConfigError
 from adamctl.sweep.grid import Trial, expand, grid_values, parse_grid_option
 
@@ -111,29 +111,26 @@ def _plan(name, base, grid, seeds, *, metric, mode, source) -> SweepPlan:
     trials = expand(grid, seeds)
     configs: dict[str, dict[str, Any]] = {}
     for trial in trials:
-        raw = copy.deepcopy(base)
-        for key, value in trial.point.values:
-            _set_path(raw, key, value)
-        raw.update(name=f"{name}-{trial.id}", seed=trial.seed)
+        shown = ", ".join(f"{k}={v!r}" for k, v in trial.point.values)
+        raw = {**base, "name": f"{name}-{trial.id}", "seed": trial.seed}
         try:
+            for key, value in trial.point.values:
+                raw = _with_value(raw, key, value)
             configs[trial.id] = config_to_dict(config_from_dict(raw))
         except ConfigError as error:
-            shown = ", ".join(f"{k}={v!r}" for k, v in trial.point.values)
             raise ConfigError(f"trial {trial.id} ({shown}): {error}", file=source) from None
     return SweepPlan(name, base, grid, tuple(seeds), metric, mode, tuple(trials), configs)
 
 
-def _set_path(raw: dict[str, Any], dotted: str, value: Any) -> None:
-    """Set ``raw[a][b][c] = value`` for ``a.b.c``, making mappings on the way."""
-    *parents, leaf = dotted.split(".")
-    node = raw
-    for part in parents:
-        child = node.get(part)
-        if not isinstance(child, dict):  # a scalar there is replaced by the mapping
-            child = {}
-            node[part] = child
-        node = child
-    node[leaf] = value
+def _with_value(raw: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
+    """``raw`` with ``value`` at the dotted key (the mappings on the way are copied)."""
+    keys = tuple(dotted.split("."))
+    try:
+        return set_path(raw, keys, value)
+    except NotAMapping as error:
+        inside = ".".join(keys[: error.depth + 1])
+        raise ConfigError(f"cannot set {dotted}: {inside} is {error.found!r}, not a mapping"
+                          ) from None
 
 
 def plan_from_dict(data: Mapping[str, Any]) -> SweepPlan:

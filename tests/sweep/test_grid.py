@@ -55,3 +55,10 @@ def test_a_bad_value_in_the_grid_fails_before_anything_runs():
 def test_an_empty_sweep_is_refused():
     with pytest.raises(ConfigError, match="nothing to sweep"):
         plan_sweep(config_from_dict({}))
+
+
+def test_a_grid_key_through_a_plain_value_names_it():
+    with pytest.raises(ConfigError, match=r"trial p000-s0 \(optimizer.learning_rate.decay_steps=5\): "
+                                          r"cannot set optimizer.learning_rate.decay_steps: "
+                                          r"optimizer.learning_rate is 0.001, not a mapping"):
+        plan_sweep(config_from_dict({}), grid_options=["optimizer.learning_rate.decay_steps=5,6"])
