@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 from typing import Any, Iterable
 
 from adamctl.errors import InvalidArgument
@@ -17,6 +18,7 @@ from adamctl.errors import InvalidArgument
 __all__ = [
     "check_bool",
     "check_choice",
+    "check_name",
     "check_int_at_least",
     "check_non_negative",
     "check_optional",
@@ -88,6 +90,19 @@ def check_choice(name: str, value: Any, choices: Iterable[str]) -> str:
             difflib.get_close_matches(str(value), choices, n=1)
         raise InvalidArgument(name, value, "one of " + ", ".join(repr(c) for c in choices),
                               suggestion=close[0] if close else None)
+    return value
+
+
+# What TensorFlow accepts as a name scope; Keras takes any string, and a name
+# with a space then fails at the first compiled apply.
+_NAME = re.compile(r"^[A-Za-z0-9.][A-Za-z0-9_.\-/]*$")
+
+
+def check_name(name: str, value: Any) -> str:
+    """A non-empty name TensorFlow accepts as a name scope."""
+    if not isinstance(value, str) or not _NAME.match(value):
+        raise InvalidArgument(name, value, "a non-empty name of letters, digits and . _ - /, "
+                              "not starting with _ - or /")
     return value
 
 

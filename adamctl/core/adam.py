@@ -8,7 +8,6 @@ decay and variable tracking are Keras's base ``Optimizer``'s, unchanged.
 from __future__ import annotations
 
 import numbers
-import re
 from typing import Any, NamedTuple
 
 import keras
@@ -129,7 +128,7 @@ class Adam(keras.optimizers.Optimizer):
         check_exclusive_clipping(clips)
         super().__init__(
             learning_rate=_check_learning_rate(learning_rate),
-            name=_check_name(name),
+            name=_checks.check_name("name", name),
             weight_decay=weight_decay if weight_decay_mode == "decoupled" else None,
             use_ema=_checks.check_bool("use_ema", use_ema),
             ema_momentum=_checks.check_unit_interval("ema_momentum", ema_momentum, closed=True),
@@ -377,18 +376,6 @@ def _check_beta(name: str, value: Any) -> Any:
         # A constant tensor becomes a float: get_config stays JSON-serializable.
         value = _scalar(value, name)
     return _checks.check_unit_interval(name, value)
-
-
-# What TensorFlow accepts as a name scope; Keras takes any string, and a name
-# with a space then fails at the first compiled apply.
-_NAME = re.compile(r"^[A-Za-z0-9.][A-Za-z0-9_.\-/]*$")
-
-
-def _check_name(name: Any) -> str:
-    if not isinstance(name, str) or not _NAME.match(name):
-        raise InvalidArgument("name", name, "a non-empty name of letters, digits and . _ - /, "
-                              "not starting with _ - or /")
-    return name
 
 
 def _is_variable(value: Any) -> bool:

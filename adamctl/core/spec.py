@@ -19,6 +19,7 @@ from adamctl.core._checks import (
     check_bool,
     check_choice,
     check_int_at_least,
+    check_name,
     check_non_negative,
     check_optional,
     check_positive,
@@ -209,17 +210,6 @@ def _exclude(name: str, value: Any) -> Any:
     return {"var_names": list(patterns)}
 
 
-_NAME = re.compile(r"^[A-Za-z0-9.][A-Za-z0-9_.\-/]*$")
-
-
-def _name(name: str, value: Any) -> str:
-    """A name TensorFlow accepts as a name scope (a space fails at the first apply)."""
-    if not isinstance(value, str) or not _NAME.match(value):
-        raise InvalidArgument(name, value, "a non-empty name of letters, digits and . _ - /, "
-                              "not starting with _ - or /")
-    return value
-
-
 _CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "learning_rate": _learning_rate,
     "beta_1": _beta,
@@ -239,6 +229,6 @@ _CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "loss_scale_factor": lambda n, v: check_optional(check_positive, n, v),
     "gradient_accumulation_steps": lambda n, v: check_optional(
         check_int_at_least, n, v, 2, hint=" (null for no accumulation)"),
-    "name": _name,
+    "name": check_name,
     "fused": lambda n, v: check_optional(check_bool, n, v),
 }
