@@ -158,8 +158,6 @@ def test_bad_values_in_files_are_refused(tmp_path, frame, task, message):
 
 
 def test_npz_regression_with_several_targets_trains_one_output_per_column(tmp_path):
-    import keras
-
     from adamctl.config.schema import ModelConfig
     from adamctl.models import build_model
 
@@ -171,4 +169,3 @@ def test_npz_regression_with_several_targets_trains_one_output_per_column(tmp_pa
     model = build_model(dataclasses.replace(ModelConfig(), preset="logreg"), input_shape=(3,),
                         task="regression", num_classes=None, num_outputs=2)
     assert model.output_shape == (None, 2)
-    del keras
