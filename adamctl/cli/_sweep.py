@@ -28,8 +28,8 @@ def plan_from_cli(config_path: Path | None, grid_options: Sequence[str], seeds: 
     from adamctl.config import load_config
     from adamctl.sweep.plan import plan_sweep
 
-    config = load_config(config_path, overrides)
-    plan = plan_sweep(config, grid_options=grid_options, seeds=seeds, source=config_path)
+    config = load_config(config_path, overrides, grid=grid_options)
+    plan = plan_sweep(config, seeds=seeds, source=config_path)
     target = SweepDir(sweep_dir) if sweep_dir else new_sweep_dir(Path("runs"), config.name)
     return plan, target, False
 

@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 import click
 
-__all__ = ["KeyValue", "config_argument", "overrides_option", "quiet_option"]
+__all__ = ["KeyValue", "config_argument", "grid_option", "overrides_option", "quiet_option"]
 
 
 class KeyValue(click.ParamType):
@@ -32,6 +32,19 @@ def overrides_option(function: Callable) -> Callable:
     return click.option(
         "--set", "overrides", multiple=True, type=KeyValue(), metavar="KEY.PATH=VALUE",
         help="Override a config key; the value is parsed as YAML. Repeatable.",
+    )(function)
+
+
+def grid_option(function: Callable) -> Callable:
+    """``--grid KEY.PATH=VALUES``, repeatable: the override ``--set sweep.grid.KEY.PATH=VALUES``.
+
+    Only the KEY.PATH= form is checked here; the values are parsed and
+    checked by the config layer, with the file's ``sweep.grid``.
+    """
+    return click.option(
+        "--grid", "grid_options", multiple=True, type=KeyValue(), metavar="KEY=V1,V2,...",
+        help="Sweep KEY over values: KEY=V1,V2,..., KEY=[V1, V2] (YAML, for list values), or a "
+        "range KEY=log:LO:HI:N or KEY=linear:LO:HI:N. Repeatable; sets sweep.grid.KEY.",
     )(function)
 
 

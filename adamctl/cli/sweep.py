@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from adamctl.cli.options import overrides_option, quiet_option
+from adamctl.cli.options import grid_option, overrides_option, quiet_option
 
 __all__ = ["command"]
 
@@ -15,9 +15,7 @@ __all__ = ["command"]
 @click.command("sweep")
 @click.argument("config_path", metavar="[CONFIG]", required=False,
                 type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--grid", "grid_options", multiple=True, metavar="KEY=V1,V2,...",
-              help="Sweep KEY over values, or over a range: KEY=log:LO:HI:N, KEY=linear:LO:HI:N. "
-              "Repeatable; adds to the config's sweep.grid.")
+@grid_option
 @click.option("--seeds", type=click.IntRange(min=1), metavar="N",
               help="Repeat every grid point over N seeds (seed, seed+1, ...).")
 @overrides_option

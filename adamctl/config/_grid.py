@@ -11,7 +11,14 @@ Every listed value, and both ends of a range, goes through the same checks
 as the key would in the file (its type, choices and range, or the
 optimizer's own checks), so that a bad value stops the sweep before any
 trial starts. The grid is not expanded here: that belongs to
-:mod:`adamctl.sweep`, which also checks each full trial config.
+:mod:`adamctl.sweep`, which also checks each full trial config. The number
+of trials (grid points times seeds) is capped at :data:`MAX_TRIALS` here,
+before anything is expanded, because each trial's config is built and
+resolved up front.
+
+This is the one check of a grid, whether it was written in the file or
+given with ``--grid`` (an override of ``sweep.grid.KEY``): errors name the
+file line or the option.
 """
 
 from __future__ import annotations
@@ -32,7 +39,12 @@ from adamctl.config.overrides import NotAMapping, set_path
 from adamctl.config.schema import Config, SweepConfig
 from adamctl.errors import ConfigError, InvalidArgument
 
-__all__ = ["check_sweep"]
+__all__ = ["MAX_TRIALS", "check_sweep", "count_points"]
+
+# Each trial's config is resolved before the first one runs (about a
+# millisecond each), and each gets a run directory: 10,000 is far beyond a
+# grid anyone runs on one machine, and still takes seconds to plan.
+MAX_TRIALS = 10_000
 
 _SHAPES = "a non-empty list of values, {log: [lo, hi], num: N} or {linear: [lo, hi], num: N}"
 _NOT_SWEPT = {
@@ -50,11 +62,25 @@ def check_sweep(sweep: SweepConfig, optimizer: Mapping[str, Any], where: Where) 
             index of the offending value).
     """
     _check_seeds(sweep.seeds, where)
+    points = 1
     for key, spec in sweep.grid.items():
         path = ("sweep", "grid", key)
         check = _key_check(key, path, optimizer, where)
         for value_path, value in _grid_values(spec, path, where):
             check(value, value_path)
+        points *= _axis_size(spec)
+        if points * len(sweep.seeds) > MAX_TRIALS:
+            raise where.error(f"makes more than {MAX_TRIALS} trials ({points} grid points so far, "
+                              f"times {len(sweep.seeds)} seeds): sweep fewer values", path)
+
+
+def count_points(grid: Mapping[str, Any]) -> int:
+    """How many grid points a checked grid has: the product of its axes' sizes."""
+    return math.prod(_axis_size(spec) for spec in grid.values())
+
+
+def _axis_size(spec: Any) -> int:
+    return spec["num"] if isinstance(spec, Mapping) else len(spec)
 
 
 def _check_seeds(seeds: tuple[int, ...], where: Where) -> None:
@@ -150,8 +176,8 @@ def _grid_values(spec: Any, path: KeyPath, where: Where) -> list[tuple[KeyPath, 
 
 
 def _check_count(count: Any, path: KeyPath, where: Where) -> None:
-    if isinstance(count, bool) or not isinstance(count, int) or count < 2:
-        raise where.error("must be an integer >= 2", path, count)
+    if isinstance(count, bool) or not isinstance(count, int) or not 2 <= count <= MAX_TRIALS:
+        raise where.error(f"must be an integer in [2, {MAX_TRIALS}]", path, count)
 
 
 def _check_bounds(bounds: Any, scale: str, path: KeyPath, where: Where) -> tuple[float, float]:
@@ -159,7 +185,7 @@ def _check_bounds(bounds: Any, scale: str, path: KeyPath, where: Where) -> tuple
         isinstance(b, (int, float)) and not isinstance(b, bool) and math.isfinite(b)
         for b in bounds)
     if scale == "log" and not (numbers and min(bounds) > 0):
-        raise where.error("must be [lo, hi]: two numbers > 0", path, bounds)
+        raise where.error("must be [lo, hi]: two finite numbers > 0", path, bounds)
     if not numbers:
         raise where.error("must be [lo, hi]: two finite numbers", path, bounds)
     return bounds[0], bounds[1]

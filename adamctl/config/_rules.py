@@ -21,7 +21,7 @@ from typing import Any, Mapping
 
 from adamctl.config._grid import check_sweep
 from adamctl.config._walk import Where
-from adamctl.config.schema import Config, DataConfig, ModelConfig
+from adamctl.config.schema import MAX_INT, MAX_NAME_LENGTH, Config, DataConfig, ModelConfig
 from adamctl.errors import ConfigError, InvalidArgument
 
 __all__ = ["DEFAULT_LOSS", "DEFAULT_METRICS", "FILE_SOURCES", "FIXED_TASKS", "apply_rules",
@@ -68,10 +68,29 @@ def normalize_optimizer(spec: Mapping[str, Any], where: Where) -> dict[str, Any]
     from adamctl.core import spec as core_spec  # stays keras-free; imported when first needed
 
     try:
-        return dict(core_spec.normalize_spec(spec))
+        normalized = dict(core_spec.normalize_spec(spec))
     except InvalidArgument as error:
         file, line = where.locate(("optimizer", *error.argument.split(".")))
         raise ConfigError.from_invalid(error, file=file, prefix="optimizer", line=line) from None
+    _check_integers(normalized, ("optimizer",), where)
+    return normalized
+
+
+def _check_integers(value: Any, path: tuple[Any, ...], where: Where) -> None:
+    """Every integer in the optimizer section (steps, frequencies, schedule steps) fits int32.
+
+    Keras keeps them in int32 variables or passes them to C: a larger one
+    passes the optimizer's own checks and fails at the first step.
+    """
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            _check_integers(item, path + (key,), where)
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            _check_integers(item, path + (index,), where)
+    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:
+        raise where.error(f"must be at most {MAX_INT} in size: larger integers overflow "
+                          "TensorFlow's int32", path, value)
 
 
 def _section(raw: Mapping[str, Any], name: str) -> Mapping[str, Any]:
@@ -80,9 +99,10 @@ def _section(raw: Mapping[str, Any], name: str) -> Mapping[str, Any]:
 
 
 def _check_name(name: str, where: Where) -> None:
-    if not _DIRECTORY_NAME.fullmatch(name):
-        raise where.error("must be usable as a directory name: letters, digits, '-', '_' and "
-                          "'.', not starting with '.'", ("name",), name)
+    if len(name) > MAX_NAME_LENGTH or not _DIRECTORY_NAME.fullmatch(name):
+        shown = name if len(name) <= MAX_NAME_LENGTH else name[:MAX_NAME_LENGTH] + "..."
+        raise where.error(f"must be usable as a directory name: 1 to {MAX_NAME_LENGTH} letters, "
+                          "digits, '-', '_' and '.', not starting with '.'", ("name",), shown)
 
 
 def _data_rules(data: DataConfig, raw: Mapping[str, Any], where: Where,

@@ -55,7 +55,8 @@ class Where:
     Args:
         file: the config file.
         lines: key path -> line, from :func:`adamctl.config.load.read_yaml`.
-        origins: key path -> the ``--set`` text that put a value there; an
+        origins: key path -> the override that put a value there, as errors
+            name it (``--set seed=1``, ``--grid optimizer.beta_1=0.8,0.9``); an
             error at or below such a path names the override instead of the file.
     """
 
@@ -67,10 +68,10 @@ class Where:
         self.origins = dict(origins or {})
 
     def locate(self, path: KeyPath) -> tuple[str | None, int | None]:
-        """(file or ``--set ...``, line or None) for the value at ``path``."""
+        """(file or ``--set ...``/``--grid ...``, line or None) for the value at ``path``."""
         overrides = [key for key in self.origins if path[:len(key)] == key]
         if overrides:
-            return f"--set {self.origins[max(overrides, key=len)]}", None
+            return self.origins[max(overrides, key=len)], None
         for end in range(len(path), 0, -1):
             if path[:end] in self.lines:
                 return self.file, self.lines[path[:end]]

@@ -13,7 +13,14 @@ Mappings missing along the path are created. Keys under ``sweep.grid`` are
 dotted paths themselves, so ``sweep.grid.optimizer.beta_1=[0.9,0.99]`` sets
 the grid key ``optimizer.beta_1``. Resolution later checks every key and
 value; :func:`override_origins` tells it which values came from which
-``--set``, so that its errors name the override rather than a line of the file.
+option, so that its errors name the override rather than a line of the file.
+
+``--grid KEY=VALUES`` is the override ``sweep.grid.KEY=VALUES`` written
+shorter (:func:`parse_grid_override`): VALUES is the grid entry as YAML
+(``[0.8, 0.9]``, ``{log: [1e-8, 1e-2], num: 7}``), or one of two shorthands,
+``v1,v2,...`` and ``log:LO:HI:N`` / ``linear:LO:HI:N``. Errors about it name
+``--grid ...``, and the grid is checked by the same code as the file's
+``sweep.grid`` (:mod:`._grid`).
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ __all__ = [
     "Override",
     "apply_overrides",
     "override_origins",
+    "parse_grid_override",
     "parse_override",
     "parse_overrides",
     "set_path",
@@ -39,18 +47,24 @@ _FORM = "must be KEY.PATH=VALUE, for example optimizer.beta_1=0.95"
 _DOTTED_KEYS = ("sweep", "grid")  # a mapping whose keys are dotted paths
 
 
+_GRID_FORM = ("must be KEY.PATH=VALUES, for example optimizer.beta_1=0.8,0.9 or "
+              "optimizer.epsilon=log:1e-8:1e-2:7")
+_RANGE_SCALES = ("log", "linear")
+
+
 @dataclass(frozen=True)
 class Override:
-    """One ``--set``: the text as given, the key path it sets, and the parsed value."""
+    """One override: the text as given, the key path it sets, the parsed value, the option."""
 
     text: str
     keys: tuple[str, ...]
     value: Any
+    option: str = "--set"
 
     @property
     def source(self) -> str:
         """How errors name this override: ``--set optimizer.beta_1=1.5``."""
-        return f"--set {self.text}"
+        return f"{self.option} {self.text}"
 
 
 def parse_override(text: str) -> Override:
@@ -61,18 +75,70 @@ def parse_override(text: str) -> Override:
             the value is not plain YAML; the message names the override.
     """
     source = f"--set {text}"
+    parts, value_text = _split(text, source, _FORM)
+    if tuple(parts[:2]) == _DOTTED_KEYS and len(parts) > 2:
+        parts = [*_DOTTED_KEYS, ".".join(parts[2:])]
+    value = _parse(value_text, source, ".".join(parts))
+    return Override(text, tuple(parts), value)
+
+
+def parse_grid_override(text: str) -> Override:
+    """Parse ``--grid KEY.PATH=VALUES`` into the override of ``sweep.grid.KEY.PATH``.
+
+    VALUES starting with ``[`` or ``{`` is the grid entry as YAML; otherwise
+    ``log:LO:HI:N`` and ``linear:LO:HI:N`` are ranges and anything else is a
+    comma-separated list of YAML values. Nothing about the values is checked
+    here beyond their syntax: :mod:`._grid` checks them as it checks the file's.
+
+    Raises:
+        ConfigError: the text is not KEY.PATH=VALUES or a value is not plain
+            YAML; the message names ``--grid`` and the text.
+    """
+    source = f"--grid {text}"
+    parts, values = _split(text, source, _GRID_FORM)
+    key = ".".join(parts)
+    at = f"sweep.grid.{key}"
+    values = values.strip()
+    if not values:
+        raise ConfigError(_GRID_FORM, file=source)
+    if values[0] in "[{":
+        spec = _parse(values, source, at)
+    elif _is_range(values):
+        spec = _parse_range(values, source, at)
+    else:
+        spec = _parse(f"[{values}]", source, at)
+    return Override(text, (*_DOTTED_KEYS, key), spec, option="--grid")
+
+
+def _is_range(values: str) -> bool:
+    scale, colon, _ = values.partition(":")
+    return bool(colon) and scale in _RANGE_SCALES
+
+
+def _split(text: str, source: str, form: str) -> tuple[list[str], str]:
+    """The key's parts and the value text of ``KEY.PATH=VALUE``."""
     key, sep, value_text = text.partition("=")
     parts = key.strip().split(".")
     if not sep or any(not part.strip() for part in parts):
-        raise ConfigError(_FORM, file=source)
-    parts = [part.strip() for part in parts]
-    if tuple(parts[:2]) == _DOTTED_KEYS and len(parts) > 2:
-        parts = [*_DOTTED_KEYS, ".".join(parts[2:])]
+        raise ConfigError(form, file=source)
+    return [part.strip() for part in parts], value_text
+
+
+def _parse(text: str, source: str, key_path: str) -> Any:
     try:
-        value = parse_value(value_text)
+        return parse_value(text)
     except ConfigError as error:
-        raise ConfigError(error.problem, file=source, key_path=".".join(parts)) from None
-    return Override(text, tuple(parts), value)
+        raise ConfigError(error.problem, file=source, key_path=key_path) from None
+
+
+def _parse_range(text: str, source: str, key_path: str) -> dict[str, Any]:
+    """``log:LO:HI:N`` -> ``{log: [LO, HI], num: N}``; the numbers are checked later."""
+    scale, *parts = text.split(":")
+    if len(parts) != 3:
+        raise ConfigError(f"a range is {scale}:LO:HI:N, for example {scale}:1e-8:1e-2:7",
+                          file=source, key_path=key_path, value=text)
+    low, high, count = (_parse(part, source, key_path) for part in parts)
+    return {scale: [low, high], "num": count}
 
 
 def apply_overrides(raw: Mapping[str, Any] | None,
@@ -100,8 +166,8 @@ def apply_overrides(raw: Mapping[str, Any] | None,
 
 
 def override_origins(overrides: Iterable[str | Override]) -> dict[tuple[str, ...], str]:
-    """Key path -> the override text that set it (the last one, if set twice)."""
-    return {override.keys: override.text for override in parse_overrides(overrides)}
+    """Key path -> the override that set it, as errors name it (the last one, if set twice)."""
+    return {override.keys: override.source for override in parse_overrides(overrides)}
 
 
 def parse_overrides(overrides: Iterable[str | Override]) -> list[Override]:

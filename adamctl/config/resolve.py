@@ -44,7 +44,7 @@ def resolve(
         lines: key path -> line, from :func:`adamctl.config.load.read_yaml`.
         base_dir: where a relative ``data.path`` starts; default: the folder
             of ``file``, else the current directory.
-        origins: key path -> ``--set`` text, from
+        origins: key path -> ``--set ...`` or ``--grid ...``, from
             :func:`adamctl.config.overrides.override_origins`; errors about
             those values name the override instead of a line of the file.
 

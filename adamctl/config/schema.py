@@ -18,6 +18,9 @@ __all__ = [
     "Config",
     "DataConfig",
     "DEVICES",
+    "MAX_INT",
+    "MAX_NAME_LENGTH",
+    "MAX_SEED",
     "ModelConfig",
     "SOURCES",
     "SweepConfig",
@@ -29,6 +32,14 @@ DEVICES = ("auto", "cpu", "gpu")
 TASKS = ("classification", "regression")
 PRESETS = ("logreg", "mlp", "cnn")
 PRECISION_POLICIES = ("float32", "mixed_float16", "mixed_bfloat16")
+# Seeds go to keras.utils.set_random_seed, which takes [0, 2**32 - 1] (numpy's range).
+MAX_SEED = 2**32 - 1
+# Counts and sizes end up in int32 tensors and C longs; a larger value passes
+# Python's checks and fails inside TensorFlow after the run directory exists.
+MAX_INT = 2**31 - 1
+# The name is the first part of run and trial directory names; 100 leaves room
+# for the timestamp and trial suffixes under the usual 255-byte limit.
+MAX_NAME_LENGTH = 100
 SOURCES = ("synthetic", "digits", "csv", "parquet", "npz", "mnist", "fashion_mnist", "cifar10",
            "cifar100", "boston_housing")
 
@@ -57,9 +68,9 @@ class DataConfig:
         "keras.datasets",
         choices=TASKS,
     )
-    samples: int = _f(2048, help="synthetic: number of examples", range=(1, None))
-    features: int = _f(20, help="synthetic: number of input features", range=(1, None))
-    classes: int = _f(3, help="synthetic classification: number of classes", range=(2, None))
+    samples: int = _f(2048, help="synthetic: number of examples", range=(1, MAX_INT))
+    features: int = _f(20, help="synthetic: number of input features", range=(1, MAX_INT))
+    classes: int = _f(3, help="synthetic classification: number of classes", range=(2, MAX_INT))
     noise: float = _f(0.1, help="synthetic: label noise (classification flip rate) "
                       "or target noise std (regression)", range=(0.0, None))
     path: str | None = _f(None, help="csv/parquet/npz: the file, relative to the config file")
@@ -69,7 +80,7 @@ class DataConfig:
         help="csv/parquet: the input columns (default: every other column); "
         "npz: the input array (default: x)",
     )
-    batch_size: int = _f(32, help="examples per training step", range=(1, None))
+    batch_size: int = _f(32, help="examples per training step", range=(1, MAX_INT))
     validation_split: float = _f(
         0.2, help="fraction of examples held out for validation", range=(0.0, 1.0),
         range_open_high=True,
@@ -84,9 +95,9 @@ class ModelConfig:
     preset: str | None = _f("mlp", help="logreg | mlp | cnn; null when `layers` is given",
                             choices=PRESETS + (None,))
     hidden: tuple[int, ...] = _f(factory=lambda: (64, 64), help="mlp: units of each hidden layer",
-                                 range=(1, None))
+                                 range=(1, MAX_INT))
     filters: tuple[int, ...] = _f(factory=lambda: (16, 32),
-                                  help="cnn: filters of each convolution block", range=(1, None))
+                                  help="cnn: filters of each convolution block", range=(1, MAX_INT))
     activation: str = _f("relu", help="activation of hidden layers (a Keras activation name)")
     dropout: float = _f(0.0, help="dropout rate after each hidden layer", range=(0.0, 1.0),
                         range_open_high=True)
@@ -107,9 +118,9 @@ class ModelConfig:
 class TrainingConfig:
     """How long to train, and how."""
 
-    epochs: int = _f(5, help="passes over the training data", range=(1, None))
+    epochs: int = _f(5, help="passes over the training data", range=(1, MAX_INT))
     steps_per_epoch: int | None = _f(
-        None, help="steps per epoch; null: one pass over the training data", range=(1, None)
+        None, help="steps per epoch; null: one pass over the training data", range=(1, MAX_INT)
     )
     mixed_precision: str | None = _f(
         None, help="a Keras dtype policy: float32, mixed_float16 or mixed_bfloat16",
@@ -120,10 +131,10 @@ class TrainingConfig:
     )
     checkpoint_every: int | None = _f(
         None, help="also checkpoint every N steps (checkpoints are always written "
-        "at each epoch end)", range=(1, None)
+        "at each epoch end)", range=(1, MAX_INT)
     )
     keep_checkpoints: int = _f(3, help="how many of the newest checkpoints to keep",
-                               range=(1, None))
+                               range=(1, MAX_INT))
 
 
 @dataclass(frozen=True)
@@ -135,7 +146,7 @@ class SweepConfig:
         help="KEY.PATH: a list of values, {log: [lo, hi], num: N} or {linear: [lo, hi], num: N}",
     )
     seeds: tuple[int, ...] = _f(factory=lambda: (0,), help="seeds repeated at every grid point",
-                                range=(0, None))
+                                range=(0, MAX_SEED))
     metric: str = _f("val_loss", help="the metric the report sorts by")
     mode: str = _f("min", help="min or max: which way the metric is better",
                    choices=("min", "max"))
@@ -146,7 +157,8 @@ class Config:
     """One experiment: the data, the model, Adam's arguments and the schedule."""
 
     name: str = _f("run", help="names the run directory")
-    seed: int = _f(0, help="seeds data, initialization, dropout and shuffling", range=(0, None))
+    seed: int = _f(0, help="seeds data, initialization, dropout and shuffling",
+                   range=(0, MAX_SEED))
     backend: str = _f("tensorflow", help="Keras backend", choices=BACKENDS)
     device: str = _f("auto", help="auto, cpu or gpu", choices=DEVICES)
     data: DataConfig = _f(factory=DataConfig, help="the data section")

@@ -1,4 +1,4 @@
-"""Grids of config values: parsing, and expansion into trials (pure functions).
+"""Grids of config values expanded into trials (pure functions).
 
 A grid maps dotted config keys to the values each takes::
 
@@ -7,7 +7,9 @@ A grid maps dotted config keys to the values each takes::
     optimizer.learning_rate: {linear: [0.001, 0.003], num: 3}
 
 Expansion is the Cartesian product of the keys, in the order given, each
-point repeated over the same seeds.
+point repeated over the same seeds. Grids are parsed and checked by the
+config layer alone, whether written in ``sweep.grid`` or given with
+``--grid`` (:func:`adamctl.config.load_config`); nothing here checks them again.
 """
 
 from __future__ import annotations
@@ -17,10 +19,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
-from adamctl.config.load import parse_value
-from adamctl.errors import ConfigError
-
-__all__ = ["GridPoint", "Trial", "expand", "grid_values", "parse_grid_option"]
+__all__ = ["GridPoint", "Trial", "expand", "grid_values"]
 
 
 @dataclass(frozen=True)
@@ -50,44 +49,21 @@ class Trial:
         return f"{self.point.id}-s{self.seed}"
 
 
-def grid_values(key: str, spec: Any, *, source: str | None = None) -> list[Any]:
+def grid_values(spec: list[Any] | Mapping[str, Any]) -> list[Any]:
     """The values one key takes: a list as given, or a log/linear range, ends included.
 
     ``{log: [lo, hi], num: N}`` gives lo * (hi/lo)^(i/(N-1)), i = 0..N-1;
-    ``{linear: [lo, hi], num: N}`` gives lo + (hi-lo) * i/(N-1).
+    ``{linear: [lo, hi], num: N}`` gives lo + (hi-lo) * i/(N-1). ``spec`` has
+    been checked by the config layer (:mod:`adamctl.config._grid`): a
+    non-empty list, or a range with finite ends (positive for log) and a
+    bounded count.
     """
     if isinstance(spec, list):
-        if not spec:
-            raise ConfigError("must list at least one value", file=source, key_path=f"sweep.grid.{key}")
         return list(spec)
-    if isinstance(spec, Mapping) and set(spec) in ({"log", "num"}, {"linear", "num"}):
-        kind = "log" if "log" in spec else "linear"
-        low, high = _bounds(key, spec[kind], kind, source)
-        count = _count(key, spec["num"], source)
-        return [_spaced(kind, low, high, i, count) for i in range(count)]
-    raise ConfigError(
-        "must be a list of values, {log: [lo, hi], num: N} or {linear: [lo, hi], num: N}",
-        file=source, key_path=f"sweep.grid.{key}", value=spec,
-    )
-
-
-def _bounds(key: str, bounds: Any, kind: str, source: str | None) -> tuple[float, float]:
-    ok = (
-        isinstance(bounds, list) and len(bounds) == 2
-        and all(isinstance(b, (int, float)) and not isinstance(b, bool) for b in bounds)
-    )
-    if not ok or (kind == "log" and min(bounds) <= 0):
-        need = "two positive numbers" if kind == "log" else "two numbers"
-        raise ConfigError(f"{kind} must be [lo, hi]: {need}", file=source,
-                          key_path=f"sweep.grid.{key}.{kind}", value=bounds)
-    return float(bounds[0]), float(bounds[1])
-
-
-def _count(key: str, count: Any, source: str | None) -> int:
-    if not isinstance(count, int) or isinstance(count, bool) or count < 2:
-        raise ConfigError("must be an integer >= 2", file=source,
-                          key_path=f"sweep.grid.{key}.num", value=count)
-    return count
+    scale = "log" if "log" in spec else "linear"
+    low, high = (float(bound) for bound in spec[scale])
+    count = spec["num"]
+    return [_spaced(scale, low, high, i, count) for i in range(count)]
 
 
 def _spaced(kind: str, low: float, high: float, i: int, count: int) -> float:
@@ -100,35 +76,12 @@ def _spaced(kind: str, low: float, high: float, i: int, count: int) -> float:
     return float(f"{value:.12g}")
 
 
-def expand(grid: Mapping[str, Any], seeds: Sequence[int], *, source: str | None = None) -> list[Trial]:
+def expand(grid: Mapping[str, Any], seeds: Sequence[int]) -> list[Trial]:
     """Every (grid point, seed), points in product order, seeds innermost."""
     keys = list(grid)
-    axes = [grid_values(key, grid[key], source=source) for key in keys]
+    axes = [grid_values(grid[key]) for key in keys]
     points = [
         GridPoint(index, tuple(zip(keys, combination)))
         for index, combination in enumerate(itertools.product(*axes))
     ]
     return [Trial(point, int(seed)) for point in points for seed in seeds]
-
-
-def parse_grid_option(text: str) -> tuple[str, Any]:
-    """``KEY=v1,v2,...``, ``KEY=log:LO:HI:N`` or ``KEY=linear:LO:HI:N`` -> (key, spec).
-
-    Each listed value is parsed as YAML, so ``true``, ``1e-8`` and ``null`` mean
-    what they do in a config file.
-
-    Raises:
-        ValueError: the text has none of these forms.
-    """
-    key, sep, rest = text.partition("=")
-    key, rest = key.strip(), rest.strip()
-    if not sep or not key or not rest:
-        raise ValueError(f"{text!r} is not KEY=v1,v2,... (for example optimizer.beta_1=0.8,0.9)")
-    head, _, tail = rest.partition(":")
-    if head in ("log", "linear") and tail:
-        parts = tail.split(":")
-        if len(parts) != 3:
-            raise ValueError(f"{text!r}: a range is {head}:LO:HI:N (for example {head}:1e-8:1e-2:7)")
-        low, high, count = (parse_value(part) for part in parts)
-        return key, {head: [low, high], "num": count}
-    return key, [parse_value(value) for value in rest.split(",")]

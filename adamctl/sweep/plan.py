@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from adamctl.config.schema import Config
+from adamctl.config import MAX_TRIALS, count_points
+from adamctl.config.schema import MAX_SEED, Config
 from adamctl.config.overrides import NotAMapping, set_path
 from adamctl.errors import ConfigError
-from adamctl.sweep.grid import Trial, expand, grid_values, parse_grid_option
+from adamctl.sweep.grid import Trial, expand, grid_values
 
 __all__ = ["SweepPlan", "plan_sweep", "plan_from_dict"]
 
@@ -60,34 +61,31 @@ class SweepPlan:
 def plan_sweep(
     config: Config,
     *,
-    grid_options: Sequence[str] = (),
     seeds: int | None = None,
     source: str | Path | None = None,
 ) -> SweepPlan:
-    """Expand ``config``'s sweep section, with ``--grid`` and ``--seeds`` over it.
+    """Expand ``config``'s sweep section, repeated over ``seeds`` (``--seeds N``) if given.
+
+    The grid was checked when the config was resolved (``--grid`` entries are
+    given to :func:`adamctl.config.load_config`, which adds them to
+    ``sweep.grid``); here it is only expanded, and each trial's config built.
 
     Raises:
-        ConfigError: a malformed grid, a key that names no config field, or
-            a value that makes some trial's config invalid (naming the trial).
+        ConfigError: nothing to sweep, too many trials, or a value that makes
+            some trial's config invalid (naming the trial).
     """
     from adamctl.config import config_to_dict
 
     section = config.sweep
     grid: dict[str, Any] = dict(section.grid) if section else {}
-    for option in grid_options:
-        try:
-            key, spec = parse_grid_option(option)
-        except ValueError as error:
-            raise ConfigError(str(error), key_path="--grid") from None
-        grid[key] = spec
-    seed_list = _seeds(config, section, seeds)
+    seed_list = _seeds(config, section, seeds, count_points(grid))
     if not grid and len(seed_list) < 2:
         raise ConfigError(
             "nothing to sweep: give --grid KEY=v1,v2 (or a sweep.grid section) or --seeds N",
             file=source,
         )
     source_name = None if source is None else str(source)
-    grid = {key: grid_values(key, spec, source=source_name) for key, spec in grid.items()}
+    grid = {key: grid_values(spec) for key, spec in grid.items()}
     base = config_to_dict(config)
     base.pop("sweep", None)
     return _plan(config.name, base, grid, seed_list,
@@ -95,10 +93,16 @@ def plan_sweep(
                  mode=section.mode if section else "min", source=source_name)
 
 
-def _seeds(config: Config, section: Any, count: int | None) -> tuple[int, ...]:
+def _seeds(config: Config, section: Any, count: int | None, points: int) -> tuple[int, ...]:
     if count is not None:
-        if count < 1:
-            raise ConfigError("must be at least 1", key_path="--seeds", value=count)
+        if not 1 <= count <= MAX_TRIALS // points:
+            raise ConfigError(f"must be in [1, {MAX_TRIALS // points}]: {points} grid points "
+                              f"times N seeds must make at most {MAX_TRIALS} trials",
+                              key_path="--seeds", value=count)
+        if config.seed + count - 1 > MAX_SEED:
+            raise ConfigError(f"must be at most {MAX_SEED - config.seed + 1}: the seeds run from "
+                              f"seed ({config.seed}) up, to at most {MAX_SEED}",
+                              key_path="--seeds", value=count)
         return tuple(config.seed + i for i in range(count))
     if section is not None and section.seeds:
         return tuple(int(seed) for seed in section.seeds)

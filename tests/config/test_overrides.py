@@ -62,7 +62,7 @@ def test_overrides_create_missing_mappings_and_leave_raw_unchanged():
 def test_later_override_wins():
     result = apply_overrides({}, ["seed=1", "seed=2"])
     assert result == {"seed": 2}
-    assert override_origins(["seed=1", "seed=2"]) == {("seed",): "seed=2"}
+    assert override_origins(["seed=1", "seed=2"]) == {("seed",): "--set seed=2"}
 
 
 def test_override_through_a_value_that_is_not_a_mapping_is_refused():
@@ -74,20 +74,20 @@ def test_override_through_a_value_that_is_not_a_mapping_is_refused():
 
 @pytest.mark.parametrize("text, overrides, message", [
     pytest.param("training:\n  epochs: 3\n", ["training.epochs=-3"],
-                 "--set training.epochs=-3: training.epochs = -3: must be an integer >= 1",
+                 "--set training.epochs=-3: training.epochs = -3: must be an integer in [1, 2147483647]",
                  id="replaces-a-key-in-the-file"),
     pytest.param("name: demo\n", ["data.batch_size=0"],
-                 "--set data.batch_size=0: data.batch_size = 0: must be an integer >= 1",
+                 "--set data.batch_size=0: data.batch_size = 0: must be an integer in [1, 2147483647]",
                  id="creates-a-section"),
     pytest.param("name: demo\n", ["model.hiden=[8]"],
                  '--set model.hiden=[8]: model.hiden: unknown key in model (did you mean '
                  '"hidden"?)', id="unknown-key"),
     pytest.param("name: demo\n", ["model={hidden: [8, 0]}"],
-                 "--set model={hidden: [8, 0]}: model.hidden[1] = 0: must be an integer >= 1",
+                 "--set model={hidden: [8, 0]}: model.hidden[1] = 0: must be an integer in [1, 2147483647]",
                  id="inside-an-overridden-mapping"),
     pytest.param("name: demo\n", ["sweep.grid.training.epochs=[2, -1]"],
                  "--set sweep.grid.training.epochs=[2, -1]: sweep.grid.training.epochs[1] = -1: "
-                 "must be an integer >= 1", id="grid-value"),
+                 "must be an integer in [1, 2147483647]", id="grid-value"),
 ])
 def test_error_in_overridden_value_names_the_override(tmp_path, text, overrides, message):
     path = write(tmp_path, text)
@@ -98,7 +98,7 @@ def test_error_in_overridden_value_names_the_override(tmp_path, text, overrides,
 def test_error_in_a_key_not_overridden_still_names_the_file_line(tmp_path):
     path = write(tmp_path, "training:\n  epochs: 0\n")
     with pytest.raises(ConfigError, match=exactly(
-            f"{path}:2: training.epochs = 0: must be an integer >= 1")):
+            f"{path}:2: training.epochs = 0: must be an integer in [1, 2147483647]")):
         load_config(path, ["training.keep_checkpoints=2"])
 
 

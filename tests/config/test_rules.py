@@ -132,15 +132,26 @@ def test_deterministic_null_stays_null_for_run_time():
     pytest.param("a b", False, id="space"),
     pytest.param("", False, id="empty"),
     pytest.param("..", False, id="parent"),
+    pytest.param("n" * 100, True, id="100-characters"),
+    pytest.param("n\0", False, id="nul"),
 ])
 def test_name_must_be_a_directory_name(name, ok):
     if ok:
         assert resolve({"name": name}).name == name
         return
     with pytest.raises(ConfigError, match=exactly(
-            f"name = {name!r}: must be usable as a directory name: letters, digits, '-', '_' "
-            "and '.', not starting with '.'")):
+            f"name = {name!r}: must be usable as a directory name: 1 to 100 letters, digits, "
+            "'-', '_' and '.', not starting with '.'")):
         resolve({"name": name})
+
+
+def test_a_name_too_long_for_a_directory_is_refused_and_shown_cut():
+    # A 231-character name passed every check and failed with ENAMETOOLONG once
+    # the timestamp was added to make the run directory's name.
+    with pytest.raises(ConfigError, match=exactly(
+            f"name = '{'n' * 100}...': must be usable as a directory name: 1 to 100 letters, "
+            "digits, '-', '_' and '.', not starting with '.'")):
+        resolve({"name": "n" * 231})
 
 
 def _refuse_beta_1(spec):
