@@ -18,7 +18,9 @@ strings), ``010`` is ten, and dates stay strings. Underscores in numbers
 from __future__ import annotations
 
 import math
+import os
 import re
+import stat
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -30,6 +32,7 @@ from adamctl.errors import ConfigError
 __all__ = [
     "ConfigLoader",
     "KeyLines",
+    "MAX_CONFIG_BYTES",
     "parse_text",
     "parse_value",
     "read_config",
@@ -42,6 +45,9 @@ KeyLines = dict[tuple[Any, ...], int]
 
 _YAML = "tag:yaml.org,2002:"
 _MAX_VALUES = 100_000  # far above any real config; stops aliases that expand exponentially
+# The largest shipped config is under 2 KiB; a cap read before parsing stops
+# /dev/zero-like files and multi-gigabyte documents from filling memory.
+MAX_CONFIG_BYTES = 1 << 20
 _RESOLVERS = {
     "bool": (r"true|True|TRUE|false|False|FALSE", "tTfF"),
     "int": (r"[-+]?[0-9][0-9_]*|0o[0-7][0-7_]*|0x[0-9a-fA-F][0-9a-fA-F_]*", "-+0123456789"),
@@ -58,8 +64,22 @@ class ConfigLoader(yaml.SafeLoader):
 
     Only its reader, scanner, parser, composer and resolver are used: values
     are built from the composed nodes by :func:`parse_text`, never by
-    PyYAML's constructors.
+    PyYAML's constructors. Composition stops after :data:`_MAX_VALUES`
+    nodes, so a document of a million keys is refused after a tenth of a
+    second rather than after a minute and gigabytes of nodes.
     """
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self._nodes = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self._nodes += 1
+        if self._nodes > _MAX_VALUES:
+            mark = self.peek_event().start_mark
+            raise ConfigError(f"the document holds more than {_MAX_VALUES} values",
+                              line=mark.line + 1)
+        return super().compose_node(parent, index)
 
 
 # Keep PyYAML's null and merge-key resolvers; replace bool, int and float, and
@@ -83,7 +103,7 @@ def read_yaml(path: str | Path) -> tuple[Any, KeyLines]:
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = _read_bytes(path).decode("utf-8-sig")
     except FileNotFoundError:
         raise ConfigError("no such file", file=path) from None
     except IsADirectoryError:
@@ -94,6 +114,37 @@ def read_yaml(path: str | Path) -> tuple[Any, KeyLines]:
     except OSError as error:
         raise ConfigError(f"cannot be read: {error.strerror}", file=path) from None
     return parse_text(text, source=path)
+
+
+def _read_bytes(path: Path) -> bytes:
+    """The bytes of a regular file of at most :data:`MAX_CONFIG_BYTES`.
+
+    The file is opened without blocking (a FIFO would wait for a writer
+    for ever) and checked with ``fstat`` on the open descriptor, so what is
+    checked is what is read. At most one byte past the cap is read, so a
+    device or a growing file cannot fill memory.
+    """
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(descriptor, "rb") as file:
+        mode = os.fstat(descriptor).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(path)
+        if not stat.S_ISREG(mode):
+            raise ConfigError(f"is not a regular file ({_file_kind(mode)}): a config must be "
+                              "a YAML file", file=path)
+        data = file.read(MAX_CONFIG_BYTES + 1)
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"is larger than {MAX_CONFIG_BYTES // 1024} KiB: a config is a short "
+                          "YAML file", file=path)
+    return data
+
+
+def _file_kind(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "not a file"
 
 
 def read_config(path: str | Path) -> tuple[dict[str, Any], KeyLines]:
@@ -127,6 +178,8 @@ def parse_text(text: str, *, source: str | Path | None = None) -> tuple[Any, Key
         return builder.build(node, ()), builder.lines
     except yaml.MarkedYAMLError as error:
         raise _syntax_error(error, source) from None
+    except ConfigError as error:
+        raise error.with_file(source) from None
     except yaml.reader.ReaderError as error:
         line = text.count("\n", 0, error.position) + 1
         raise ConfigError(f"not valid YAML: character #x{error.character:04x} is not allowed",

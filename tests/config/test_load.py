@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
-from adamctl.config.load import parse_text, parse_value, read_config, read_yaml
+from adamctl.config.load import MAX_CONFIG_BYTES, parse_text, parse_value, read_config, read_yaml
 from adamctl.errors import ConfigError
+
+from tests.cli.conftest import run_cli
 
 from .helpers import exactly, write
 
@@ -181,3 +185,37 @@ def test_byte_order_mark_is_ignored(tmp_path):
 def test_parse_text_names_its_source_in_errors():
     with pytest.raises(ConfigError, match=exactly("inline:1: a: duplicate key (first on line 1)")):
         parse_text("{a: 1, a: 2}", source="inline")
+
+
+def test_a_device_is_refused_without_reading_it():
+    # /dev/zero once grew to 12 GB; /dev/null is the same kind of file and safe to open.
+    with pytest.raises(ConfigError, match=exactly(
+            "/dev/null: is not a regular file (a character device): a config must be a YAML "
+            "file")):
+        read_yaml("/dev/null")
+
+
+def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path):
+    fifo = tmp_path / "config.yaml"
+    os.mkfifo(fifo)
+    # A real process, so that a regression hangs the child and the timeout fails the test.
+    process = run_cli("validate", str(fifo), cwd=tmp_path, timeout=60)
+    assert (process.returncode, process.stderr) == (
+        2, f"error: {fifo}: is not a regular file (a FIFO): a config must be a YAML file\n")
+
+
+def test_a_file_over_the_size_cap_is_refused_before_parsing(tmp_path):
+    path = tmp_path / "big.yaml"
+    path.write_text("name: demo\n" + "#" * MAX_CONFIG_BYTES + "\n")
+    with pytest.raises(ConfigError, match=exactly(
+            f"{path}: is larger than 1024 KiB: a config is a short YAML file")):
+        read_yaml(path)
+
+
+def test_the_value_limit_fires_while_composing_not_after(tmp_path):
+    # 100,001 plain values, no aliases: the composer's count stops it (the builder's
+    # message would add the key path and the alias hint).
+    path = write(tmp_path, "name: x\nextra: [" + ",".join(["1"] * 100_001) + "]\n")
+    with pytest.raises(ConfigError, match=exactly(
+            f"{path}:2: the document holds more than 100000 values")):
+        read_yaml(path)
