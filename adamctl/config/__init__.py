@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Iterable
 
 from adamctl.config._grid import MAX_TRIALS, count_points
+from adamctl.config._layers import FORBIDDEN_LAYER_KEYS, REFUSED_LAYERS
 from adamctl.config._serialize import (
     config_from_dict,
     config_hash,
@@ -40,7 +41,9 @@ from adamctl.config.schema import Config
 
 __all__ = [
     "Config",
+    "FORBIDDEN_LAYER_KEYS",
     "MAX_TRIALS",
+    "REFUSED_LAYERS",
     "apply_overrides",
     "config_from_dict",
     "config_hash",

@@ -5,7 +5,8 @@
   absolute against the config file's folder and required to exist; csv and
   parquet also need ``data.target``. digits and the keras.datasets sources
   fix ``data.task``, and a contradicting task is an error.
-- ``model``: ``layers`` replaces the preset; ``loss: auto`` and
+- ``model``: ``layers`` replaces the preset and is checked without Keras
+  (:mod:`._layers`), its last layer's width against the task; ``loss: auto`` and
   ``metrics: null`` become the task's concrete defaults.
 - ``optimizer`` goes through :func:`adamctl.core.spec.normalize_spec`, the
   checks the optimizer itself makes, and comes back complete.
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from adamctl.config._grid import check_sweep
+from adamctl.config._layers import check_layers
 from adamctl.config._walk import Where
 from adamctl.config.schema import MAX_INT, MAX_NAME_LENGTH, Config, DataConfig, ModelConfig
 from adamctl.errors import ConfigError, InvalidArgument
@@ -51,7 +53,7 @@ def apply_rules(config: Config, raw: Mapping[str, Any], where: Where, base_dir: 
     """
     _check_name(config.name, where)
     data = _data_rules(config.data, _section(raw, "data"), where, base_dir)
-    model = _model_rules(config.model, _section(raw, "model"), data.task, where)
+    model = _model_rules(config.model, _section(raw, "model"), data, where)
     optimizer = normalize_optimizer(config.optimizer, where)
     if config.sweep is not None:
         check_sweep(config.sweep, config.optimizer, where)
@@ -73,6 +75,11 @@ def normalize_optimizer(spec: Mapping[str, Any], where: Where) -> dict[str, Any]
         file, line = where.locate(("optimizer", *error.argument.split(".")))
         raise ConfigError.from_invalid(error, file=file, prefix="optimizer", line=line) from None
     _check_integers(normalized, ("optimizer",), where)
+    name = normalized.get("name")
+    if isinstance(name, str) and "/" in name:
+        # Keras refuses it when the optimizer is built, after the run directory exists.
+        raise where.error("must not contain '/': Keras refuses it in an optimizer's name",
+                          ("optimizer", "name"), name)
     return normalized
 
 
@@ -89,8 +96,8 @@ def _check_integers(value: Any, path: tuple[Any, ...], where: Where) -> None:
         for index, item in enumerate(value):
             _check_integers(item, path + (index,), where)
     elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:
-        raise where.error(f"must be at most {MAX_INT} in size: larger integers overflow "
-                          "TensorFlow's int32", path, value)
+        raise where.error(f"must be at most {MAX_INT}: TensorFlow keeps it in an int32",
+                          path, value)
 
 
 def _section(raw: Mapping[str, Any], name: str) -> Mapping[str, Any]:
@@ -137,11 +144,12 @@ def _data_file(data: DataConfig, where: Where, base_dir: Path) -> str:
     return str(path)
 
 
-def _model_rules(model: ModelConfig, raw: Mapping[str, Any], task: str,
+def _model_rules(model: ModelConfig, raw: Mapping[str, Any], data: DataConfig,
                  where: Where) -> ModelConfig:
+    task = data.task
     changes: dict[str, Any] = {}
     if model.layers is not None:
-        _check_layers(model.layers, where)
+        check_layers(model.layers, data, where)
         if "preset" in raw and model.preset is not None:
             raise where.error("must be null when model.layers is given: the layers replace "
                               "the preset", ("model", "preset"), model.preset)
@@ -154,15 +162,3 @@ def _model_rules(model: ModelConfig, raw: Mapping[str, Any], task: str,
     if model.metrics is None:
         changes["metrics"] = DEFAULT_METRICS[task]
     return dataclasses.replace(model, **changes)
-
-
-def _check_layers(layers: tuple[Mapping[str, Any], ...], where: Where) -> None:
-    if not layers:
-        raise where.error("must list at least one layer (or be null, to use model.preset)",
-                          ("model", "layers"), [])
-    for index, layer in enumerate(layers):
-        class_name = layer.get("class_name")
-        if not isinstance(class_name, str) or not class_name:
-            raise where.error("must have a class_name naming a Keras layer, for example "
-                              "{class_name: Dense, units: 64}", ("model", "layers", index),
-                              dict(layer))

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from adamctl.config.schema import Config
 from adamctl.errors import ConfigError
 
 __all__ = [
@@ -199,11 +200,33 @@ def kind(value: Any) -> str:
 
 
 def _unknown_key(key: Any, known: list[str], path: KeyPath, where: Where) -> ConfigError:
-    suggestion = closest(str(key), known)
+    suggestion = closest(str(key), known) or (None if path else _leaf_named(str(key)))
     problem = f"unknown key in {dotted(path)}" if path else "unknown top-level key"
     if suggestion:
         return where.error(problem, path + (key,), suggestion=suggestion)
     return where.error(f"{problem}; the keys are {', '.join(known)}", path + (key,))
+
+
+def _leaf_named(key: str) -> str | None:
+    """The dotted path of the one config key named ``key`` inside a section: epochs -> training.epochs.
+
+    A top-level key that is no section's name is most often a key written
+    without its section.
+    """
+    from adamctl.core.spec import ADAM_DEFAULTS  # keras-free; the optimizer's keys live there
+
+    leaves = [*_leaf_paths(Config, ""), *(f"optimizer.{name}" for name in ADAM_DEFAULTS)]
+    paths = [path for path in leaves if path.rpartition(".")[2] == key]
+    return paths[0] if len(paths) == 1 else None
+
+
+@functools.cache
+def _leaf_paths(cls: type, prefix: str) -> tuple[str, ...]:
+    paths: list[str] = []
+    for name, hint in hints_of(cls).items():
+        inner = section_class(hint)
+        paths.extend(_leaf_paths(inner, f"{prefix}{name}.") if inner else [f"{prefix}{name}"])
+    return tuple(paths)
 
 
 def _options(hint: Any) -> tuple[list[Any], bool]:

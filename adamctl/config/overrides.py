@@ -50,6 +50,7 @@ _DOTTED_KEYS = ("sweep", "grid")  # a mapping whose keys are dotted paths
 _GRID_FORM = ("must be KEY.PATH=VALUES, for example optimizer.beta_1=0.8,0.9 or "
               "optimizer.epsilon=log:1e-8:1e-2:7")
 _RANGE_SCALES = ("log", "linear")
+_SHOWN = 120  # characters of an override's text named in errors; the value follows anyway
 
 
 @dataclass(frozen=True)
@@ -63,8 +64,9 @@ class Override:
 
     @property
     def source(self) -> str:
-        """How errors name this override: ``--set optimizer.beta_1=1.5``."""
-        return f"{self.option} {self.text}"
+        """How errors name this override: ``--set optimizer.beta_1=1.5`` (long ones cut)."""
+        text = self.text if len(self.text) <= _SHOWN else self.text[:_SHOWN] + "..."
+        return f"{self.option} {text}"
 
 
 def parse_override(text: str) -> Override:

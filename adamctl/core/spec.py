@@ -12,6 +12,7 @@ in fixed tables.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from typing import Any, Callable, Mapping
 
@@ -179,18 +180,79 @@ def _schedule(name: str, value: Mapping[str, Any], table: dict[str, dict[str, An
         if key not in value and default is _REQUIRED:
             raise InvalidArgument(f"{name}.{key}", None, f"given: {kind} requires it")
         result[key] = _schedule_value(f"{name}.{key}", value.get(key, default))
+    if kind == "PiecewiseConstantDecay":
+        _check_piecewise(name, result)
     return result
 
 
 def _schedule_value(name: str, value: Any) -> Any:
-    """Schedule arguments: numbers, booleans, null or lists of numbers; ints stay ints."""
-    if value is None or isinstance(value, (bool, str)):
+    """A schedule argument checked as strictly as Adam's own (finite, in range, integral).
+
+    Arguments in :data:`_SCHEDULE_ARGUMENTS` get their check; the beta
+    schedules' are checked by :func:`_beta` after this generic one: numbers
+    (finite), booleans, null or lists of numbers; ints stay ints.
+    """
+    check = _SCHEDULE_ARGUMENTS.get(name.rpartition(".")[2])
+    if check is not None:
+        return check(name, value)
+    if value is None or isinstance(value, bool):
         return value
-    if is_number(value):
+    if is_number(value) and math.isfinite(value):
         return value if isinstance(value, int) else float(value)
-    if isinstance(value, (list, tuple)) and all(is_number(v) for v in value):
+    if isinstance(value, (list, tuple)) and all(is_number(v) and math.isfinite(v) for v in value):
         return [v if isinstance(v, int) else float(v) for v in value]
-    raise InvalidArgument(name, value, "a number, true/false, null or a list of numbers")
+    raise InvalidArgument(name, value, "a finite number, true/false, null or a list of numbers")
+
+
+def _numbers(check: Callable[[str, Any], Any]) -> Callable[[str, Any], list[Any]]:
+    """A check of a non-empty list whose every item passes ``check``."""
+
+    def check_list(name: str, value: Any) -> list[Any]:
+        if not isinstance(value, (list, tuple)) or not value:
+            raise InvalidArgument(name, value, "a non-empty list of numbers")
+        return [check(f"{name}[{index}]", item) for index, item in enumerate(value)]
+
+    return check_list
+
+
+def _boundary(name: str, value: Any) -> Any:
+    """A step number where a piecewise-constant rate changes: an integer >= 0 (or a float)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return check_int_at_least(name, value, 0)
+    return check_non_negative(name, value)
+
+
+# What Keras's schedules do with each argument, checked here so that a bad one
+# is refused with the rest of the config instead of failing in the first step
+# (decay_steps: 1e23 overflowed, initial_learning_rate: abc was a TypeError, and
+# initial_learning_rate: -1 trained by gradient ascent).
+_SCHEDULE_ARGUMENTS: dict[str, Callable[[str, Any], Any]] = {
+    "initial_learning_rate": check_positive,
+    "decay_steps": lambda n, v: check_int_at_least(n, v, 1),
+    "first_decay_steps": lambda n, v: check_int_at_least(n, v, 1),
+    "decay_rate": check_positive,
+    "end_learning_rate": check_non_negative,
+    "power": check_positive,
+    "alpha": lambda n, v: check_unit_interval(n, v, closed=True),
+    "warmup_target": lambda n, v: check_optional(check_positive, n, v),
+    "warmup_steps": lambda n, v: check_int_at_least(n, v, 0),
+    "t_mul": check_positive,
+    "m_mul": check_positive,
+    "staircase": check_bool,
+    "cycle": check_bool,
+    "boundaries": _numbers(_boundary),
+    "values": _numbers(check_positive),
+}
+
+
+def _check_piecewise(name: str, schedule: Mapping[str, Any]) -> None:
+    """PiecewiseConstantDecay needs one more value than boundaries, in increasing order."""
+    boundaries, values = schedule["boundaries"], schedule["values"]
+    if len(values) != len(boundaries) + 1:
+        raise InvalidArgument(f"{name}.values", values, f"a list of {len(boundaries) + 1} "
+                              f"numbers: one more than the {len(boundaries)} boundaries")
+    if any(later <= earlier for earlier, later in zip(boundaries, boundaries[1:])):
+        raise InvalidArgument(f"{name}.boundaries", boundaries, "increasing step numbers")
 
 
 def _exclude(name: str, value: Any) -> Any:

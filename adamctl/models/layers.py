@@ -1,7 +1,10 @@
 """``model.layers``: a list of built-in Keras layers by class name, with their arguments.
 
 Only classes of ``keras.layers`` are looked up; nothing is imported by path,
-and layers that run user code (Lambda, TFSMLayer) are refused.
+and layers that run user code (Lambda, TFSMLayer) are refused. The config
+layer refuses those already, with the line (:mod:`adamctl.config._layers`,
+which owns the two tables); they are checked again here because
+:func:`build_layers` is public and may be given entries that were never resolved.
 """
 
 from __future__ import annotations
@@ -9,12 +12,11 @@ from __future__ import annotations
 import difflib
 from typing import Any, Mapping, Sequence
 
+from adamctl.config import FORBIDDEN_LAYER_KEYS as _FORBIDDEN_KEYS
+from adamctl.config import REFUSED_LAYERS as _REFUSED
 from adamctl.errors import ConfigError
 
 __all__ = ["build_layers"]
-
-_REFUSED = {"Lambda", "TFSMLayer", "JaxLayer", "FlaxLayer", "TorchModuleWrapper"}
-_FORBIDDEN_KEYS = {"module", "registered_name"}
 
 
 def build_layers(entries: Sequence[Mapping[str, Any]], *, file: Any = None) -> list[Any]:

@@ -62,3 +62,58 @@ def test_grid_key_naming_no_adam_argument_is_refused(tmp_path):
     with pytest.raises(ConfigError, match=_starts(prefix)) as caught:
         load_config(path)
     assert caught.value.suggestion == "beta_1"
+
+
+COSINE = {"schedule": "CosineDecay", "initial_learning_rate": 0.01, "decay_steps": 10}
+
+
+@pytest.mark.parametrize("schedule, key, value, allowed", [
+    pytest.param({**COSINE, "initial_learning_rate": -1.0}, "initial_learning_rate", -1.0,
+                 "a float > 0", id="negative-rate-like-learning_rate"),
+    pytest.param({**COSINE, "initial_learning_rate": "abc"}, "initial_learning_rate", "abc",
+                 "a float > 0", id="rate-string"),
+    pytest.param({**COSINE, "decay_steps": 1e23}, "decay_steps", 1e23, "an integer >= 1",
+                 id="steps-float"),
+    pytest.param({**COSINE, "decay_steps": 0}, "decay_steps", 0, "an integer >= 1",
+                 id="steps-zero"),
+    pytest.param({**COSINE, "alpha": 1.5}, "alpha", 1.5, "a float in [0, 1]", id="alpha"),
+    pytest.param({**COSINE, "warmup_steps": -1}, "warmup_steps", -1, "an integer >= 0",
+                 id="warmup-steps"),
+    pytest.param({"schedule": "ExponentialDecay", "initial_learning_rate": 0.1,
+                  "decay_steps": 10, "decay_rate": 0.5, "staircase": "yes"}, "staircase", "yes",
+                 "true or false", id="staircase-string"),
+    pytest.param({"schedule": "PiecewiseConstantDecay", "boundaries": [10, 20],
+                  "values": [0.1, 0.01]}, "values", [0.1, 0.01],
+                 "a list of 3 numbers: one more than the 2 boundaries", id="piecewise-count"),
+    pytest.param({"schedule": "PiecewiseConstantDecay", "boundaries": [20, 10],
+                  "values": [0.1, 0.01, 0.001]}, "boundaries", [20, 10],
+                 "increasing step numbers", id="piecewise-order"),
+    pytest.param({"schedule": "PiecewiseConstantDecay", "boundaries": [10],
+                  "values": [0.1, -0.01]}, "values[1]", -0.01, "a float > 0",
+                 id="piecewise-negative-rate"),
+])
+def test_schedule_arguments_are_checked_like_plain_values(schedule, key, value, allowed):
+    with pytest.raises(ConfigError) as caught:
+        resolve({"optimizer": {"learning_rate": schedule}})
+    assert (caught.value.key_path, caught.value.value, caught.value.problem) == (
+        f"optimizer.learning_rate.{key}", value, f"must be {allowed}")
+
+
+def test_integers_in_the_optimizer_section_must_fit_int32(tmp_path):
+    path = write(tmp_path, "optimizer:\n  learning_rate:\n    schedule: CosineDecay\n"
+                 "    initial_learning_rate: 0.01\n    decay_steps: 4294967296\n")
+    with pytest.raises(ConfigError, match=re.escape(
+            f"{path}:5: optimizer.learning_rate.decay_steps = 4294967296: must be at most "
+            "2147483647: TensorFlow keeps it in an int32")):
+        load_config(path)
+
+
+def test_every_keras_schedule_with_its_defaults_resolves():
+    minimal = {"initial_learning_rate": 0.01, "decay_steps": 10, "decay_rate": 0.5,
+               "first_decay_steps": 10, "boundaries": [5], "values": [0.01, 0.001]}
+    from adamctl.core.spec import LR_SCHEDULES
+
+    for name, signature in LR_SCHEDULES.items():
+        spec = {"schedule": name, **{k: v for k, v in minimal.items() if k in signature}}
+        assert resolve({"optimizer": {"learning_rate": spec}}).optimizer["learning_rate"][
+            "schedule"] == name

@@ -90,10 +90,10 @@ def test_explicit_loss_and_metrics_are_kept():
 
 
 def test_layers_replace_the_default_preset():
-    layers = [{"class_name": "Dense", "units": 8, "activation": "relu"}]
+    layers = [{"class_name": "Dense", "units": 3, "activation": "relu"}]
     config = resolve({"model": {"layers": layers}})
     assert config.model.preset is None
-    assert config.model.layers == ({"class_name": "Dense", "units": 8, "activation": "relu"},)
+    assert config.model.layers == ({"class_name": "Dense", "units": 3, "activation": "relu"},)
 
 
 @pytest.mark.parametrize("model, message", [
@@ -115,7 +115,7 @@ def test_model_rules_name_the_key_and_what_is_needed(tmp_path, model, message):
 
 
 def test_layers_with_explicit_null_preset_are_accepted():
-    config = resolve({"model": {"preset": None, "layers": [{"class_name": "Dense", "units": 1}]}})
+    config = resolve({"model": {"preset": None, "layers": [{"class_name": "Dense", "units": 3}]}})
     assert config.model.preset is None
 
 
@@ -185,3 +185,55 @@ def test_optimizer_section_is_what_normalize_spec_returns(monkeypatch):
     monkeypatch.setattr(core_spec, "normalize_spec", _refuse_beta_1)
     assert resolve({"optimizer": {"amsgrad": True}}).optimizer == {"beta_1": 0.9,
                                                                    "amsgrad": True}
+
+
+LAYERS_FILE = """\
+data:
+  source: {source}
+  task: {task}
+model:
+  preset: null
+  layers:
+    - class_name: Dense
+      units: 16
+{last}
+"""
+
+
+@pytest.mark.parametrize("source, task, last, message", [
+    pytest.param("synthetic", "classification", "    - {class_name: Lambda, function: print}",
+                 "{f}:9: model.layers[1].class_name = 'Lambda': runs arbitrary code and is not "
+                 "allowed", id="code-running-layer"),
+    pytest.param("synthetic", "classification", "    - {class_name: Dense, units: 3, module: os}",
+                 "{f}:9: model.layers[1].module = 'os': only built-in layers by class name are "
+                 "allowed", id="module-key"),
+    pytest.param("synthetic", "classification", "    - {class_name: Dense, config: [3]}",
+                 "{f}:9: model.layers[1].config = [3]: must be a mapping of the layer's "
+                 "arguments, and then the only other key is class_name (for example "
+                 "{{class_name: Dense, units: 64}})", id="config-not-a-mapping"),
+    pytest.param("synthetic", "classification", "    - class_name: Dense\n      units: 4",
+                 "{f}:10: model.layers[1].units = 4: must be 3: the last layer outputs one value "
+                 "per class (data.classes)", id="classes"),
+    pytest.param("synthetic", "regression", "    - {class_name: Dense, units: 3}",
+                 "{f}:9: model.layers[1].units = 3: must be 1: the last layer outputs one value "
+                 "per target", id="regression"),
+    pytest.param("digits", "classification", "    - {class_name: Dense, config: {units: 3}}\n"
+                 "    - {class_name: Softmax}",
+                 "{f}:9: model.layers[1].config.units = 3: must be 10: the last layer outputs "
+                 "one value per class of digits", id="config-form-then-softmax"),
+])
+def test_layer_errors_name_the_file_line(tmp_path, source, task, last, message):
+    path = write(tmp_path, LAYERS_FILE.format(source=source, task=task, last=last))
+    with pytest.raises(ConfigError, match=exactly(message.format(f=path))):
+        load_config(path)
+
+
+@pytest.mark.parametrize("source, last", [
+    pytest.param("synthetic", "    - {class_name: Dense, units: 3}\n    - {class_name: Dropout, "
+                 "rate: 0.1}", id="width-fits"),
+    pytest.param("synthetic", "    - {class_name: Dense, units: 3}\n    - {class_name: Reshape, "
+                 "target_shape: [3]}", id="width-unknown-after-a-reshape"),
+])
+def test_layers_whose_width_fits_or_cannot_be_known_are_accepted(tmp_path, source, last):
+    path = write(tmp_path, LAYERS_FILE.format(source=source, task="classification", last=last))
+    assert load_config(path).model.layers[0] == {"class_name": "Dense", "units": 16}

@@ -40,7 +40,7 @@ VARIANTS = [
                  id="regression-and-number-like-name"),
     pytest.param({"name": "yes", "data": {"target": "no", "inputs": ["on", "null", "0x1"]}},
                  id="strings-that-yaml-1.1-reads-as-other-things"),
-    pytest.param({"model": {"layers": [{"class_name": "Dense", "units": 4,
+    pytest.param({"model": {"layers": [{"class_name": "Dense", "units": 3,
                                         "kernel_size": [3, 3]}]}}, id="layers"),
     pytest.param({"optimizer": {"beta_1": 0.8, "epsilon": 1e-8, "amsgrad": True}},
                  id="optimizer"),
