@@ -115,6 +115,14 @@ class ConfigError(AdamctlError):
         return ConfigError(self.problem, file=file, key_path=self.key_path, value=value,
                            line=self.line, suggestion=self.suggestion)
 
+    def with_line(self, line: int | None) -> "ConfigError":
+        """This error naming ``line`` of its file, when it names none yet."""
+        if self.line is not None or line is None:
+            return self
+        value = self.value if self._value_given else _NOTHING
+        return ConfigError(self.problem, file=self.file, key_path=self.key_path, value=value,
+                           line=line, suggestion=self.suggestion)
+
     @classmethod
     def from_invalid(
         cls,

@@ -20,8 +20,43 @@ __all__ = ["build_layers"]
 
 
 def build_layers(entries: Sequence[Mapping[str, Any]], *, file: Any = None) -> list[Any]:
-    """Instantiate each ``{class_name: Dense, units: 64}`` (or ``{class_name, config}``)."""
-    return [_build_one(entry, index, file) for index, entry in enumerate(entries)]
+    """Instantiate each ``{class_name: Dense, units: 64}`` (or ``{class_name, config}``).
+
+    Raises:
+        ConfigError: a name or arguments Keras refuses, at ``model.layers[i]``
+            and, when ``file`` holds that very entry, its line.
+    """
+    layers = []
+    for index, entry in enumerate(entries):
+        try:
+            layers.append(_build_one(entry, index, file))
+        except ConfigError as error:
+            raise _with_line(error, entry, index) from None
+    return layers
+
+
+def _with_line(error: ConfigError, entry: Mapping[str, Any], index: int) -> ConfigError:
+    """``error`` with the line of the entry's key in its file, if the file holds this entry.
+
+    The resolved config keeps no lines, so the file is read again, on this
+    error path only; an entry that came from ``--set`` (or from nowhere in
+    the file) is not in it, and the error keeps no line rather than a wrong one.
+    """
+    from adamctl.config.load import read_yaml
+
+    if error.file is None or error.line is not None:
+        return error
+    try:
+        data, lines = read_yaml(error.file)
+    except ConfigError:
+        return error
+    model = data.get("model") if isinstance(data, Mapping) else None
+    written = model.get("layers") if isinstance(model, Mapping) else None
+    if not isinstance(written, list) or index >= len(written) or written[index] != dict(entry):
+        return error
+    path = ("model", "layers", index)
+    key = (error.key_path or "").removeprefix(f"model.layers[{index}]").lstrip(".")
+    return error.with_line(lines.get(path + (key,)) or lines.get(path))
 
 
 def _layer_names() -> list[str]:

@@ -90,3 +90,32 @@ def test_cross_entropy_is_told_about_logits():
     assert resolve_loss("sparse_categorical_crossentropy", "classification").from_logits
     assert not resolve_loss("sparse_categorical_crossentropy", "classification",
                             logits=False).from_logits
+
+
+LAYERS_YAML = """\
+model:
+  preset: null
+  layers:
+    - class_name: Dense
+      units: 8
+    - class_name: Dence
+      units: 3
+"""
+
+
+def test_a_layer_keras_refuses_is_named_with_its_line_in_the_file(tmp_path):
+    path = tmp_path / "layers.yaml"
+    path.write_text(LAYERS_YAML)
+    layers = ({"class_name": "Dense", "units": 8}, {"class_name": "Dence", "units": 3})
+    with pytest.raises(ConfigError, match=r"^" + f"{path}:6: model.layers\\[1\\].class_name = "
+                                          r"'Dence': must be the class name"):
+        check_model_config(_cfg(preset=None, layers=layers), file=path)
+
+
+def test_a_layer_not_written_in_the_file_gets_no_line_rather_than_a_wrong_one(tmp_path):
+    path = tmp_path / "layers.yaml"
+    path.write_text(LAYERS_YAML)
+    layers = ({"class_name": "Dense", "units": 8}, {"class_name": "Dens", "units": 3})
+    with pytest.raises(ConfigError) as caught:
+        check_model_config(_cfg(preset=None, layers=layers), file=path)
+    assert (caught.value.file, caught.value.line) == (str(path), None)
