@@ -15,13 +15,14 @@ class KeyValue(click.ParamType):
 
     name = "KEY.PATH=VALUE"
 
+    def __init__(self, example: str = "optimizer.beta_1=0.95") -> None:
+        self.example = example
+
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
         text = str(value)
         key, sep, _ = text.partition("=")
         if not sep or not key.strip():
-            self.fail(
-                f"{text!r} is not KEY.PATH=VALUE (for example optimizer.beta_1=0.95)", param, ctx
-            )
+            self.fail(f"{text!r} is not KEY.PATH=VALUE (for example {self.example})", param, ctx)
         if any(not part for part in key.strip().split(".")):
             self.fail(f"{text!r} has an empty part in its key {key!r}", param, ctx)
         return text
@@ -42,7 +43,7 @@ def grid_option(function: Callable) -> Callable:
     checked by the config layer, with the file's ``sweep.grid``.
     """
     return click.option(
-        "--grid", "grid_options", multiple=True, type=KeyValue(), metavar="KEY=V1,V2,...",
+        "--grid", "grid_options", multiple=True, type=KeyValue("optimizer.beta_1=0.8,0.9"), metavar="KEY=V1,V2,...",
         help="Sweep KEY over values: KEY=V1,V2,..., KEY=[V1, V2] (YAML, for list values), or a "
         "range KEY=log:LO:HI:N or KEY=linear:LO:HI:N. Repeatable; sets sweep.grid.KEY.",
     )(function)

@@ -50,4 +50,6 @@ def test_a_grid_too_large_to_expand_is_refused_at_once(tmp_path, monkeypatch):
 
 def test_grid_option_without_equals_is_a_usage_error_naming_the_option(tmp_path, monkeypatch):
     result = _sweep(tmp_path, monkeypatch, str(QUICKSTART), "--grid", "optimizer.epsilon")
-    assert result.exit_code == 2 and "--grid" in result.stderr
+    assert result.exit_code == 2
+    assert ("Invalid value for '--grid': 'optimizer.epsilon' is not KEY.PATH=VALUE (for example "
+            "optimizer.beta_1=0.8,0.9)") in result.stderr
