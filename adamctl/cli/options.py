@@ -43,7 +43,8 @@ def grid_option(function: Callable) -> Callable:
     checked by the config layer, with the file's ``sweep.grid``.
     """
     return click.option(
-        "--grid", "grid_options", multiple=True, type=KeyValue("optimizer.beta_1=0.8,0.9"), metavar="KEY=V1,V2,...",
+        "--grid", "grid_options", multiple=True, type=KeyValue("optimizer.beta_1=0.8,0.9"),
+        metavar="KEY=V1,V2,...",
         help="Sweep KEY over values: KEY=V1,V2,..., KEY=[V1, V2] (YAML, for list values), or a "
         "range KEY=log:LO:HI:N or KEY=linear:LO:HI:N. Repeatable; sets sweep.grid.KEY.",
     )(function)

@@ -208,7 +208,7 @@ def _unknown_key(key: Any, known: list[str], path: KeyPath, where: Where) -> Con
 
 
 def _leaf_named(key: str) -> str | None:
-    """The dotted path of the one config key named ``key`` inside a section: epochs -> training.epochs.
+    """The dotted path of the one key named ``key`` in a section: epochs -> training.epochs.
 
     A top-level key that is no section's name is most often a key written
     without its section.

@@ -21,7 +21,8 @@ def test_grid_option_and_file_grid_give_the_same_message_naming_their_place(tmp_
     by_option = _sweep(tmp_path, monkeypatch, str(QUICKSTART),
                        "--grid", "optimizer.epsilon=log:0:1:3")
     in_file = tmp_path / "quickstart.yaml"
-    text = QUICKSTART.read_text() + "sweep:\n  grid:\n    optimizer.epsilon: {log: [0, 1], num: 3}\n"
+    entry = "optimizer.epsilon: {log: [0, 1], num: 3}"
+    text = QUICKSTART.read_text() + f"sweep:\n  grid:\n    {entry}\n"
     in_file.write_text(text)
     line = text.count("\n")  # the grid entry is the last line
     by_file = _sweep(tmp_path, monkeypatch, str(in_file))
@@ -33,7 +34,8 @@ def test_grid_option_and_file_grid_give_the_same_message_naming_their_place(tmp_
 
 
 def test_grid_option_takes_list_values(tmp_path, monkeypatch):
-    result = _sweep(tmp_path, monkeypatch, str(QUICKSTART), "--grid", "optimizer.epsilon=[1e-8,1e-4]",
+    result = _sweep(tmp_path, monkeypatch, str(QUICKSTART),
+                    "--grid", "optimizer.epsilon=[1e-8,1e-4]",
                     "--grid", "model.hidden=[[8], [4, 4]]")
     assert result.exit_code == 0, result.output
     assert "4 trials" in result.stdout and "[4, 4]" in result.stdout and "1e-08" in result.stdout

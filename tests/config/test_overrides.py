@@ -74,16 +74,19 @@ def test_override_through_a_value_that_is_not_a_mapping_is_refused():
 
 @pytest.mark.parametrize("text, overrides, message", [
     pytest.param("training:\n  epochs: 3\n", ["training.epochs=-3"],
-                 "--set training.epochs=-3: training.epochs = -3: must be an integer in [1, 2147483647]",
+                 "--set training.epochs=-3: training.epochs = -3: must be an integer in "
+                 "[1, 2147483647]",
                  id="replaces-a-key-in-the-file"),
     pytest.param("name: demo\n", ["data.batch_size=0"],
-                 "--set data.batch_size=0: data.batch_size = 0: must be an integer in [1, 2147483647]",
+                 "--set data.batch_size=0: data.batch_size = 0: must be an integer in "
+                 "[1, 2147483647]",
                  id="creates-a-section"),
     pytest.param("name: demo\n", ["model.hiden=[8]"],
                  '--set model.hiden=[8]: model.hiden: unknown key in model (did you mean '
                  '"hidden"?)', id="unknown-key"),
     pytest.param("name: demo\n", ["model={hidden: [8, 0]}"],
-                 "--set model={hidden: [8, 0]}: model.hidden[1] = 0: must be an integer in [1, 2147483647]",
+                 "--set model={hidden: [8, 0]}: model.hidden[1] = 0: must be an integer in "
+                 "[1, 2147483647]",
                  id="inside-an-overridden-mapping"),
     pytest.param("name: demo\n", ["sweep.grid.training.epochs=[2, -1]"],
                  "--set sweep.grid.training.epochs=[2, -1]: sweep.grid.training.epochs[1] = -1: "

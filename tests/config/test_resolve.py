@@ -105,7 +105,8 @@ def test_wrong_type_names_key_value_and_expected_type(tmp_path, key, value, prob
     pytest.param("model.dropout", 1, "a number in [0, 1)", id="dropout-int-converted"),
     pytest.param("data.noise", -0.5, "a number >= 0", id="noise-negative"),
     pytest.param("training.steps_per_epoch", 0, "an integer in [1, 2147483647]", id="optional-int"),
-    pytest.param("training.keep_checkpoints", 0, "an integer in [1, 2147483647]", id="keep-checkpoints"),
+    pytest.param("training.keep_checkpoints", 0, "an integer in [1, 2147483647]",
+                 id="keep-checkpoints"),
 ])
 def test_out_of_range_value_names_key_value_and_range(key, value, allowed):
     raw: dict = {}
@@ -159,5 +160,6 @@ def test_error_in_a_list_item_names_the_item_line(tmp_path):
 
 
 def test_error_without_a_file_names_only_the_key():
-    with pytest.raises(ConfigError, match=exactly("training.epochs = 0: must be an integer in [1, 2147483647]")):
+    with pytest.raises(ConfigError, match=exactly(
+            "training.epochs = 0: must be an integer in [1, 2147483647]")):
         resolve({"training": {"epochs": 0}})
