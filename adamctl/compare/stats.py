@@ -23,7 +23,7 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 
 __all__ = ["ArmStats", "Delta", "Interval", "describe", "bootstrap_ci", "compare_values",
-           "holm", "seeds_needed", "iqm", "probability_better"]
+           "holm", "seeds_needed", "smallest_testable_n", "iqm", "probability_better"]
 
 RESAMPLES = 10_000
 CONFIDENCE = 0.95
@@ -189,7 +189,8 @@ def _paired(arm, reference, shared, mode, seed, resamples, confidence) -> Delta:
     unmatched = sorted(set(arm) ^ set(reference))
     note = f"seeds {unmatched} have no partner and are left out of the pairing" if unmatched else None
     return Delta(delta, ci, probability_better(a, b, mode, paired=True), float(test.pvalue),
-                 "sign-flip permutation", True, len(shared), sd, seeds_needed(delta, sd), note)
+                 "sign-flip permutation", True, len(shared), sd,
+                 seeds_needed(delta, sd, paired=True), note)
 
 
 def _unpaired(arm, reference, mode, seed, resamples, confidence) -> Delta:
@@ -208,7 +209,7 @@ def _unpaired(arm, reference, mode, seed, resamples, confidence) -> Delta:
     sd = math.sqrt(np.var(a, ddof=1) + np.var(b, ddof=1)) if min(len(a), len(b)) >= 2 else None
     return Delta(delta, ci, probability_better(a, b, mode, paired=False), p_value,
                  "permutation (independent)" if p_value is not None else None, False, 0, sd,
-                 seeds_needed(delta, sd), "seeds do not match: unpaired comparison")
+                 seeds_needed(delta, sd, paired=False), "seeds do not match: unpaired comparison")
 
 
 def holm(p_values: Sequence[float | None]) -> list[float | None]:
@@ -227,15 +228,30 @@ def holm(p_values: Sequence[float | None]) -> list[float | None]:
     return adjusted
 
 
-def seeds_needed(delta: float | None, sd: float | None, *, alpha: float = 0.05,
-                 power: float = 0.8) -> float | None:
+def smallest_testable_n(*, paired: bool, alpha: float = 0.05) -> int:
+    """The fewest seeds at which the exact two-sided permutation test can reach ``alpha``.
+
+    The smallest attainable p-value is 2 / 2**n for n sign-flipped pairs and
+    2 / C(2n, n) for two independent arms of n seeds (one extreme
+    arrangement at each end), so 6 paired or 4 unpaired seeds at alpha = 0.05.
+    """
+    n = 1
+    while 2 / (2 ** n if paired else math.comb(2 * n, n)) > alpha:
+        n += 1
+    return n
+
+
+def seeds_needed(delta: float | None, sd: float | None, *, paired: bool = True,
+                 alpha: float = 0.05, power: float = 0.8) -> float | None:
     """Seeds needed to tell ``delta`` from zero: n = ((z_{1-alpha/2} + z_{power}) * sd / delta)^2.
 
     The normal approximation to a paired t-test (or, with sd the root of the
     summed variances, to a two-sample test with n seeds per arm), e.g. Chow,
     Shao & Wang 2008, *Sample Size Calculations in Clinical Research*, 3.1.
-    Rounded up, at least 2; infinite when delta is 0.  An estimate at the
-    observed effect, which is itself noisy: treat it as an order of magnitude.
+    Rounded up and raised to :func:`smallest_testable_n`, below which the
+    permutation test cannot reach ``alpha`` whatever the effect; infinite
+    when delta is 0.  An estimate at the observed effect, which is itself
+    noisy: treat it as an order of magnitude.
     """
     from scipy import stats
 
@@ -244,4 +260,5 @@ def seeds_needed(delta: float | None, sd: float | None, *, alpha: float = 0.05,
     if delta == 0:
         return math.inf
     z = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)
-    return float(max(2, math.ceil((z * sd / abs(delta)) ** 2)))
+    floor = smallest_testable_n(paired=paired, alpha=alpha)
+    return float(max(floor, math.ceil((z * sd / abs(delta)) ** 2)))
