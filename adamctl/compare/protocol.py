@@ -3,8 +3,8 @@
 Choi et al. 2019 ("On Empirical Comparisons of Optimizers for Deep
 Learning") show that the search space decides optimizer rankings, so no
 ranking is printed without it.  The epsilon convention matters as much:
-Keras adds epsilon to sqrt(v) before the bias correction ("hat" form),
-PyTorch and optax after it (Algorithm 1), so the same number is a
+Keras adds epsilon to the uncorrected sqrt(v) ("hat" form), PyTorch and
+optax to the bias-corrected sqrt(v_hat) (Algorithm 1), so the same number is a
 different optimizer.
 """
 
@@ -26,7 +26,8 @@ def selection_rule(result: "Comparison") -> str:
     """How the best arm was chosen and what "tied" means, in one sentence."""
     return (f"best arm = {'highest' if result.mode == 'max' else 'lowest'} mean {result.value} "
             f"{result.metric} over seeds; an arm is tied with the best when the "
-            f"{result.confidence:.0%} bootstrap CI of its paired difference to the best contains 0")
+            f"{result.confidence:.0%} bootstrap CI of its difference to the best (paired by seed "
+            "where the seeds match) contains 0")
 
 
 def protocol_markdown(*, search_space: Mapping[str, Sequence[Any]], seeds: Sequence[int],
@@ -60,7 +61,7 @@ def protocol_markdown(*, search_space: Mapping[str, Sequence[Any]], seeds: Seque
 
 def _epsilon_text(epsilon_mode: str) -> str:
     if epsilon_mode == "hat":
-        return "Keras form: epsilon added to sqrt(v) before bias correction"
+        return "Keras form: epsilon added to the uncorrected sqrt(v)"
     if epsilon_mode == "algorithm1":
         return "Kingma & Ba Algorithm 1, as PyTorch and optax: epsilon added to sqrt(v_hat)"
     return "unknown convention"

@@ -163,7 +163,8 @@ def compare_values(arm: Mapping[int, float], reference: Mapping[int, float], mod
     Seeds only one side has are left out of the pairing and named in the
     note.  Unpaired: difference of means, a two-sample bootstrap CI, and a
     two-sided permutation test of the difference of means
-    (permutation_type="independent").
+    (permutation_type="independent"); with a single seed on either side
+    there is no interval and no p-value.
     """
     shared = sorted(set(arm) & set(reference))
     if not arm or not reference:
@@ -201,7 +202,7 @@ def _unpaired(arm, reference, mode, seed, resamples, confidence) -> Delta:
     ci = bootstrap_ci((a, b), _mean_difference, seed=seed, resamples=resamples,
                       confidence=confidence)
     p_value = None
-    if len(a) + len(b) >= 3:
+    if min(len(a), len(b)) >= 2:  # scipy's permutation_test needs two values per sample
         test = stats.permutation_test((a, b), _mean_difference, permutation_type="independent",
                                       vectorized=True, n_resamples=resamples,
                                       rng=np.random.default_rng(seed))
