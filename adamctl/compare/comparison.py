@@ -128,7 +128,7 @@ def compare(results: Any, curves: Mapping[str, Any] | None = None, *, metric: st
                       resamples, seed, target, tuning_curve(pool, mode, seed=seed,
                                                             resamples=resamples,
                                                             confidence=confidence),
-                      _notes(arms, rows))
+                      _notes(rows, rows[arms.index(best)]))
 
 
 def _keys(arms: list[Arm]) -> list[str]:
@@ -193,18 +193,19 @@ def _label(point: Mapping[str, Any]) -> str:
     return ",".join(f"{k}={v}" for k, v in point.items())
 
 
-def _notes(arms: list[Arm], rows: list[ArmResult]) -> list[str]:
+def _notes(rows: list[ArmResult], best: ArmResult) -> list[str]:
+    """Everything a reader must know that the numbers do not say: lost seeds, weak intervals."""
     notes = []
-    lost = [(a, len(a.diverged), len(a.failed)) for a in arms if a.diverged or a.failed]
-    for arm, diverged, failed in lost:
-        notes.append(f"{_label(arm.point)}: {diverged} diverged and {failed} failed seed(s) "
-                     "excluded from its statistics")
+    if best.stats.n == 1:
+        notes.append(f"the best arm, {_label(best.point)}, rests on a single seed")
     for row in rows:
-        for delta in {id(row.vs_baseline): row.vs_baseline, id(row.vs_best): row.vs_best}.values():
-            if delta.note:
-                notes.append(f"{_label(row.point)}: {delta.note}")
-        if row.stats.ci.note:
-            notes.append(f"{_label(row.point)}: {row.stats.ci.note}")
+        label, arm = _label(row.point), row.arm
+        if arm.diverged or arm.failed:
+            notes.append(f"{label}: {len(arm.diverged)} diverged and {len(arm.failed)} failed "
+                         "seed(s) excluded from its statistics")
+        for note in (row.stats.ci.note, row.vs_baseline.note, row.vs_best.note):
+            if note:
+                notes.append(f"{label}: {note}")
     notes.extend(_test_floor_note(rows))
     return list(dict.fromkeys(notes))
 

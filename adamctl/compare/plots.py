@@ -7,7 +7,6 @@ when the figure does not apply (a heatmap of three swept keys).
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 

@@ -93,6 +93,14 @@ def test_messy_arms_are_shown_with_what_they_lost(messy_results):
     assert unpaired["delta"] == pytest.approx(np.mean([0.58, 0.66, 0.61]) - np.mean(PAIRED[1e-8]))
 
 
+def test_a_single_seed_best_arm_is_called_out(messy_results):
+    messy_results.loc[messy_results["point"] == "e1e-05", "final_val_loss"] = 0.1
+    result = compare(messy_results, metric="val_loss")
+    assert result.best.point[KEY] == 1e-5
+    assert "the best arm, optimizer.epsilon=1e-05, rests on a single seed" in result.notes
+    assert result.closest_tie() is None  # nothing has an interval against a single seed
+
+
 def test_steps_to_target_per_arm_with_misses_as_null(paired_results):
     curves = {}
     for row in paired_results.itertuples():
