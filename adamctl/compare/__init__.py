@@ -18,7 +18,7 @@ import importlib
 from typing import Any
 
 __all__ = [
-    "compare", "Comparison", "ArmResult", "Arm", "build_arms", "infer_mode",
+    "compare", "Comparison", "ArmResult", "target_times", "Arm", "build_arms", "infer_mode",
     "describe", "compare_values", "holm", "seeds_needed", "bootstrap_ci", "iqm",
     "first_reach", "arm_target", "performance_profile", "Profile",
     "expected_best", "tuning_curve", "TuningCurve",
@@ -28,6 +28,7 @@ __all__ = [
 
 _HOMES = {
     "compare": "comparison", "Comparison": "comparison", "ArmResult": "comparison",
+    "target_times": "comparison",
     "Arm": "arms", "build_arms": "arms", "infer_mode": "arms",
     "describe": "stats", "compare_values": "stats", "holm": "stats", "seeds_needed": "stats",
     "bootstrap_ci": "stats", "iqm": "stats",

@@ -18,7 +18,7 @@ from adamctl.compare.target import ArmTarget, arm_target
 from adamctl.compare.tuning import TuningCurve, tuning_curve
 from adamctl.errors import AdamctlError, UsageError
 
-__all__ = ["ArmResult", "Comparison", "compare", "find_arm"]
+__all__ = ["ArmResult", "Comparison", "compare", "find_arm", "target_times"]
 
 
 
@@ -129,6 +129,30 @@ def compare(results: Any, curves: Mapping[str, Any] | None = None, *, metric: st
                                                             resamples=resamples,
                                                             confidence=confidence),
                       _notes(rows, rows[arms.index(best)]))
+
+
+def target_times(workloads: Mapping[str, Comparison], *, seconds: bool = False):
+    """The input of ``performance_profile``: median time to target, setting x workload.
+
+    ``workloads`` maps a workload name to the comparison of one sweep of it
+    (made with a target).  Rows are the settings (swept points, labelled
+    "key=value,..."), columns the workloads; a setting a workload did not
+    run, or whose median seed missed, gets infinity, as AlgoPerf scores a
+    miss.  ``seconds`` uses wall time instead of steps.
+    """
+    import pandas as pd
+
+    columns = {}
+    for name, result in workloads.items():
+        if result.target is None:
+            raise UsageError(f"workload {name!r} was compared without a target")
+        columns[name] = {_label(row.point): _time(row.target, seconds) for row in result.arms}
+    return pd.DataFrame(columns).fillna(math.inf)
+
+
+def _time(target: ArmTarget | None, seconds: bool) -> float:
+    value = None if target is None else (target.median_seconds if seconds else target.median_steps)
+    return math.inf if value is None else value
 
 
 def _keys(arms: list[Arm]) -> list[str]:

@@ -72,3 +72,19 @@ def test_a_workload_nobody_reaches_counts_against_everyone():
     assert profile.ratios["w2"].tolist() == [math.inf, math.inf]
     assert profile.scores["a"] == pytest.approx(0.5)
     assert profile.rho.loc["a"].iloc[-1] == 0.5
+
+
+def test_workload_sweeps_make_the_profile_table(paired_results):
+    from adamctl.compare import compare, target_times
+
+    fast = {t: curve([0.4]) for t in paired_results["trial"]}
+    slow = {t: curve([0.9, 0.8, 0.4]) for t in paired_results["trial"]}
+    slow["e0.1-s0"] = slow["e0.1-s1"] = slow["e0.1-s2"] = curve([0.9])
+    workloads = {"easy": compare(paired_results, fast, metric="val_loss", target=0.5),
+                 "hard": compare(paired_results, slow, metric="val_loss", target=0.5)}
+    times = target_times(workloads)
+    assert times.loc["optimizer.epsilon=1e-08"].tolist() == [10.0, 30.0]
+    assert times.loc["optimizer.epsilon=0.1", "hard"] == math.inf  # 3 of 5 seeds missed
+    scores = performance_profile(times).scores
+    assert scores["optimizer.epsilon=1e-08"] == pytest.approx(1.0)
+    assert scores["optimizer.epsilon=0.1"] == pytest.approx(0.5)
