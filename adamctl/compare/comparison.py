@@ -8,7 +8,7 @@ here reads or writes files.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping, Sequence
 
 from adamctl.compare.arms import Arm, build_arms, infer_mode
@@ -109,26 +109,31 @@ def compare(results: Any, curves: Mapping[str, Any] | None = None, *, metric: st
     """
     mode = infer_mode(metric, mode)
     arms = build_arms(results, metric, value=value, keys=keys)
+    base = find_arm(arms, baseline) if baseline is not None else None  # checked before any work
     if target is not None and curves is None:
         raise UsageError("a target needs the per-epoch curves (metrics.csv) of the trials")
     options = dict(seed=seed, resamples=resamples, confidence=confidence)
     described = [describe(arm.array(), **options) for arm in arms]
     best = _best(arms, described, mode, metric)
-    base = find_arm(arms, baseline) if baseline is not None else best
+    rows = _arm_results(arms, described, base or best, best, mode, options)
+    if target is not None:
+        rows = [replace(row, target=arm_target(row.arm, curves, metric, target, mode))
+                for row in rows]
+    pool = [v for arm in arms for v in arm.values.values()]
+    best_row, base_row = rows[arms.index(best)], rows[arms.index(base or best)]
+    return Comparison(metric, mode, value, list(keys) if keys is not None else _keys(arms),
+                      base_row, best_row, rows, confidence, resamples, seed, target,
+                      tuning_curve(pool, mode, **options), _notes(rows, best_row))
+
+
+def _arm_results(arms: list[Arm], described: list[ArmStats], base: Arm, best: Arm, mode: str,
+                 options: dict) -> list[ArmResult]:
+    """Each arm against the baseline (Holm across arms) and against the best (for ties)."""
     vs_base = [_against(a, base, mode, options) for a in arms]
     vs_best = vs_base if base is best else [_against(a, best, mode, options) for a in arms]
     adjusted = holm([d.p_value if a is not base else None for a, d in zip(arms, vs_base)])
-    targets = [arm_target(a, curves, metric, target, mode) if target is not None else None
-               for a in arms]
-    rows = [ArmResult(a, s, db, dt, p, _tied(a, best, dt), t)
-            for a, s, db, dt, p, t in zip(arms, described, vs_base, vs_best, adjusted, targets)]
-    pool = [v for a in arms for v in a.values.values()]
-    return Comparison(metric, mode, value, list(keys) if keys is not None else _keys(arms),
-                      rows[arms.index(base)], rows[arms.index(best)], rows, confidence,
-                      resamples, seed, target, tuning_curve(pool, mode, seed=seed,
-                                                            resamples=resamples,
-                                                            confidence=confidence),
-                      _notes(rows, rows[arms.index(best)]))
+    return [ArmResult(a, s, db, dt, p, _tied(a, best, dt))
+            for a, s, db, dt, p in zip(arms, described, vs_base, vs_best, adjusted)]
 
 
 def target_times(workloads: Mapping[str, Comparison], *, seconds: bool = False):
