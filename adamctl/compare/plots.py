@@ -123,8 +123,8 @@ def heatmap_plot(result: "Comparison", path: Path) -> Path | None:
     if not 1 <= len(result.keys) <= 2 or not result.arms:
         return None
     rows_key, cols_key = result.keys[0], (result.keys[1] if len(result.keys) == 2 else None)
-    row_values = list(dict.fromkeys(r.point[rows_key] for r in result.arms))
-    col_values = list(dict.fromkeys(r.point[cols_key] for r in result.arms)) if cols_key else [None]
+    row_values = _levels([r.point[rows_key] for r in result.arms])
+    col_values = _levels([r.point[cols_key] for r in result.arms]) if cols_key else [None]
     grid = np.full((len(row_values), len(col_values)), np.nan)
     cells = {}
     for row in result.arms:
@@ -147,6 +147,12 @@ def heatmap_plot(result: "Comparison", path: Path) -> Path | None:
     ax.set_title(f"{result.metric} ({result.mode} is better): mean ± {result.confidence:.0%} "
                  "CI half-width\n* and black frame: tied with the best arm", fontsize="medium")
     return _save(figure, path)
+
+
+def _levels(values: list[Any]) -> list[Any]:
+    """The distinct values of a key: sorted when numeric, else in order of appearance."""
+    distinct = list(dict.fromkeys(values))
+    return sorted(distinct) if _numeric(distinct) else distinct
 
 
 def _annotate_cell(ax, i: int, j: int, row: "ArmResult") -> None:
@@ -181,13 +187,14 @@ def curves_plot(result: "Comparison", curves: Mapping[str, Any], path: Path) -> 
 
     plt = _pyplot()
     figure, ax = plt.subplots(figsize=(8, 5), dpi=110)
-    drawn = False
+    palette = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    drawn = 0
     for row in result.arms:
         frames = _arm_curves(row, curves, result.metric)
         if not frames:
             continue
-        drawn = True
-        color = ax._get_lines.get_next_color()
+        color = palette[drawn % len(palette)]
+        drawn += 1
         for seed, (x, y) in frames.items():
             style = "--" if seed in row.arm.diverged else "-"
             ax.plot(x, y, style, color=color, alpha=0.25, linewidth=0.8)
