@@ -45,14 +45,23 @@ def load_keras_dataset(name: str) -> tuple[tuple[np.ndarray, np.ndarray], tuple[
 
 def _offline_error(name: str, error: BaseException) -> ConfigError:
     """What could not be downloaded, why, and the two ways to train without a network."""
-    origin = re.search(r"URL fetch failure on (\S+?):", str(error))
+    origin = re.search(r"URL fetch failure on (\S+): ", str(error))
     source = f" from {origin.group(1)}" if origin else ""
-    cache = Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras") / "datasets"
+    cache = Path(_keras_home()) / "datasets"
     return ConfigError(
         f"the keras dataset {name!r} is not cached and could not be downloaded{source}: no "
         f"network is reachable; put Keras's download of it into {cache}, or train on a local "
         "file (data.source: npz, csv or parquet with data.path)",
         key_path="data.source", value=name)
+
+
+def _keras_home() -> str:
+    """Where Keras caches downloads: $KERAS_HOME, else ~/.keras (Keras's own rule)."""
+    try:
+        from keras.src.backend.config import keras_home  # private, but the one Keras reads
+    except ImportError:
+        return os.environ.get("KERAS_HOME") or str(Path.home() / ".keras")
+    return keras_home()
 
 
 def _looks_offline(error: BaseException) -> bool:
