@@ -177,3 +177,10 @@ def test_npz_regression_with_several_targets_trains_one_output_per_column(tmp_pa
     model = build_model(dataclasses.replace(ModelConfig(), preset="logreg"), input_shape=(3,),
                         task="regression", num_classes=None, num_outputs=2)
     assert model.output_shape == (None, 2)
+
+
+def test_batching_no_examples_is_an_error_not_an_endless_loop():
+    from adamctl.data import iterate_batches
+
+    with pytest.raises(ValueError, match=r"no examples to batch \(n=0\)"):
+        iterate_batches(0, 32, epoch=0, seed=0, shuffle=True)
