@@ -173,3 +173,21 @@ def test_offline_keras_dataset_keeps_stdout_clean_and_says_what_to_do(write_conf
     assert "no network is reachable" in last and "data.source: npz" in last
     assert str(tmp_path / "keras" / "datasets") in last and "Exception" not in last
     assert not (tmp_path / "runs").exists()
+
+
+def test_npz_needing_more_memory_than_the_machine_has_is_refused_before_loading(tmp_path,
+                                                                                monkeypatch):
+    # A compressed archive can be tiny on disk and huge in memory; the
+    # machine's memory is made small here instead of the archive large.
+    from adamctl.config.schema import DataConfig
+    from adamctl.data import load_dataset, npz
+    from adamctl.errors import ConfigError
+
+    path = tmp_path / "d.npz"
+    np.savez_compressed(path, x=np.zeros((4096, 16)), y=np.arange(4096) % 2)
+    monkeypatch.setattr(npz.os, "sysconf", lambda name: 1 if name == "SC_PHYS_PAGES" else 4096)
+    monkeypatch.setattr(npz, "_load", lambda *a: pytest.fail("loaded before checking"))
+    cfg = DataConfig(source="npz", path=str(path))
+    with pytest.raises(ConfigError, match=r"d\.npz: its arrays need 544\.0 KiB, more than this "
+                                          r"machine's 4\.0 KiB of memory"):
+        load_dataset(cfg, seed=0)
