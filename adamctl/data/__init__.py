@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from adamctl.data.checks import require_features, require_split_sizes
 from adamctl.data.dataset import Dataset, iterate_batches, split_validation
+from adamctl.data.labels import encode_labels
 
 __all__ = ["Dataset", "iterate_batches", "load_dataset", "split_validation"]
 
@@ -18,15 +20,31 @@ def load_dataset(cfg, *, seed: int) -> Dataset:
     ``validation_split`` of the examples is held out (seeded). For
     keras.datasets the official test split is kept aside and the validation
     set is drawn from the training split, like every other source, so that
-    validation metrics never look at the test set.
+    validation metrics never look at the test set. Class labels are numbered
+    through their sorted distinct values (:func:`encode_labels`).
+
+    Raises:
+        ConfigError: data that cannot be trained on: no examples or features,
+            an empty training or validation set, unusable labels.
     """
     x, y, name = _arrays(cfg, seed)
-    num_classes = int(y.max()) + 1 if cfg.task == "classification" else None
-    if cfg.task == "classification" and cfg.source == "synthetic":
-        num_classes = cfg.classes
+    require_features(x, where=name)
+    y, labels = _classes(cfg, y, name)
     x_train, y_train, x_val, y_val = split_validation(x, y, cfg.validation_split, seed)
-    return Dataset(x_train, y_train, x_val, y_val, cfg.task, num_classes,
-                   tuple(int(d) for d in x.shape[1:]), name)
+    require_split_sizes(len(x), len(x_train), len(x_val), fraction=cfg.validation_split,
+                        where=name, synthetic=cfg.source == "synthetic")
+    return Dataset(x_train, y_train, x_val, y_val, cfg.task,
+                   None if labels is None else len(labels),
+                   tuple(int(d) for d in x.shape[1:]), name, labels)
+
+
+def _classes(cfg, y: np.ndarray, name: str) -> tuple[np.ndarray, tuple | None]:
+    """(class ids, the label of each id) for classification; (y, None) for regression."""
+    if cfg.task != "classification":
+        return y, None
+    if cfg.source == "synthetic":  # ids 0..classes-1 by construction, some maybe unseen
+        return y, tuple(range(cfg.classes))
+    return encode_labels(y, where=name)
 
 
 def _arrays(cfg, seed: int) -> tuple[np.ndarray, np.ndarray, str]:
@@ -47,7 +65,7 @@ def _arrays(cfg, seed: int) -> tuple[np.ndarray, np.ndarray, str]:
                           task=cfg.task)
         return x, y, cfg.path
     if cfg.source == "npz":
-        from adamctl.data.files import load_npz
+        from adamctl.data.npz import load_npz
 
         x, y = load_npz(cfg.path, inputs=cfg.inputs, target=cfg.target, task=cfg.task)
         return x, y, cfg.path

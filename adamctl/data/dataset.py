@@ -15,7 +15,8 @@ class Dataset:
     """Training and validation arrays with what a model needs to know about them.
 
     ``x`` is float32; ``y`` holds int32 class ids (classification) or
-    float32 targets (regression).
+    float32 targets (regression). ``class_labels[i]`` is the label in the
+    data that class id ``i`` stands for.
     """
 
     x_train: np.ndarray
@@ -26,9 +27,10 @@ class Dataset:
     num_classes: int | None
     input_shape: tuple[int, ...]
     name: str
+    class_labels: tuple[Any, ...] | None = None
 
     def describe(self) -> dict[str, Any]:
-        """Sizes, shapes and class counts, for summary.json."""
+        """Sizes, shapes, class counts and each class id's label, for summary.json."""
         info: dict[str, Any] = {
             "name": self.name, "task": self.task,
             "train_examples": int(len(self.x_train)), "val_examples": int(len(self.x_val)),
@@ -38,6 +40,8 @@ class Dataset:
             info["num_classes"] = self.num_classes
             info["train_class_counts"] = np.bincount(
                 self.y_train.astype(np.int64), minlength=self.num_classes).tolist()
+        if self.class_labels is not None:
+            info["class_labels"] = list(self.class_labels)
         return info
 
 
@@ -64,7 +68,11 @@ def iterate_batches(
     A pure function of its arguments: the order of epoch ``e`` is the
     permutation drawn from PCG64 seeded with (seed, e), so a run resumed in
     the middle of an epoch sees exactly the batches it would have seen.
+    ``n`` must be positive: with no examples there is no batch, and a loop
+    waiting for ``steps`` of them would never end.
     """
+    if n < 1:
+        raise ValueError(f"no examples to batch (n={n})")
     if shuffle:
         order = np.random.Generator(np.random.PCG64([seed, epoch])).permutation(n)
     else:

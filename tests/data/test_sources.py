@@ -99,7 +99,7 @@ def _keras_home(monkeypatch, path):
     return file_utils
 
 
-def test_keras_dataset_offline_is_a_clear_error(tmp_path, monkeypatch):
+def test_keras_dataset_offline_names_the_dataset_and_both_fixes(tmp_path, monkeypatch, capsys):
     import urllib.error
 
     file_utils = _keras_home(monkeypatch, tmp_path)
@@ -108,9 +108,17 @@ def test_keras_dataset_offline_is_a_clear_error(tmp_path, monkeypatch):
         raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")
 
     monkeypatch.setattr(file_utils.urllib.request, "urlretrieve", offline)
-    with pytest.raises(ConfigError, match=r"data.source = 'mnist': could not be downloaded "
-                                          r"\(no network reachable"):
+    with pytest.raises(ConfigError) as caught:
         load_dataset(_cfg(source="mnist"), seed=0)
+    message = str(caught.value)
+    assert message.startswith("data.source = 'mnist': the keras dataset 'mnist' is not cached "
+                              "and could not be downloaded from https://")
+    assert "no network is reachable" in message and "data.source: npz" in message
+    assert "Exception" not in message and "\n" not in message
+    # Keras announces the download on stdout; stdout is for results only.
+    captured = capsys.readouterr()
+    assert "Downloading data from" not in captured.out
+    assert "Downloading data from" in captured.err
 
 
 def test_keras_dataset_uses_a_cached_copy(tmp_path, monkeypatch):
@@ -169,3 +177,10 @@ def test_npz_regression_with_several_targets_trains_one_output_per_column(tmp_pa
     model = build_model(dataclasses.replace(ModelConfig(), preset="logreg"), input_shape=(3,),
                         task="regression", num_classes=None, num_outputs=2)
     assert model.output_shape == (None, 2)
+
+
+def test_batching_no_examples_is_an_error_not_an_endless_loop():
+    from adamctl.data import iterate_batches
+
+    with pytest.raises(ValueError, match=r"no examples to batch \(n=0\)"):
+        iterate_batches(0, 32, epoch=0, seed=0, shuffle=True)
