@@ -39,7 +39,8 @@ def run_job(job: TrialJob) -> dict[str, Any]:
     from adamctl.config import config_from_dict
     from adamctl.errors import AdamctlError, Interrupted, TrainingDiverged
     from adamctl.training.run import train
-    from adamctl.training.summary import read_summary
+    from adamctl.store import RunDir
+    from adamctl.store.summary import summary_of
 
     keras.backend.clear_session()  # a fresh graph and name counters for each trial
     run_dir = Path(job.run_dir)
@@ -57,8 +58,7 @@ def run_job(job: TrialJob) -> dict[str, Any]:
         status, error = "diverged", str(failure)
     except (AdamctlError, Exception) as failure:  # a trial's failure must not stop the sweep
         status, error = "failed", f"{type(failure).__name__}: {failure}"
-    summary_path = run_dir / "summary.json"
-    summary = read_summary(summary_path) if summary_path.exists() else None
+    summary = summary_of(RunDir(run_dir))
     return {"trial": job.trial_id, "status": status, "error": error, "summary": summary}
 
 

@@ -15,12 +15,12 @@ from typing import Any, Callable, Sequence
 
 from adamctl.config import config_from_dict, diff_configs, load_config, write_config
 from adamctl.errors import CheckpointError, ConfigError, UsageError
-from adamctl.training.lock import RunLock
-from adamctl.training.metrics_file import read_metrics_rows
+from adamctl.store.lock import RunLock
+from adamctl.store.metrics import read_metrics_rows
 from adamctl.training.run import RunResult, new_loop_state, run_session
-from adamctl.training.rundir import RunDir
+from adamctl.store.rundir import RunDir
 from adamctl.training.session import prepare
-from adamctl.training.summary import RunSummary
+from adamctl.store.summary import RunSummary
 
 __all__ = ["resume"]
 
@@ -77,7 +77,7 @@ def resume(
 
 def _newest_valid(run: RunDir, warn: Callable[[str], None]) -> Any:
     """The newest valid checkpoint's data, None if there was never one; raises if all are bad."""
-    from adamctl.training.checkpoint import latest_valid_checkpoint, read_checkpoint
+    from adamctl.store.checkpoint import latest_valid_checkpoint, read_checkpoint
 
     existing = run.checkpoint_dirs()
     path = latest_valid_checkpoint(run, warn=warn)

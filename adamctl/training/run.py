@@ -16,11 +16,11 @@ from adamctl.config.schema import Config
 from adamctl.errors import Interrupted, TrainingDiverged
 from adamctl.training.backend import compute_threads, versions
 from adamctl.training.interrupts import StopOnSignal, exit_code_for
-from adamctl.training.lock import RunLock
+from adamctl.store.lock import RunLock
 from adamctl.training.loop import LoopState, StopReason, steps_per_epoch, train_loop
-from adamctl.training.rundir import RunDir, new_run_dir
+from adamctl.store.rundir import RUNS_ROOT, RunDir, new_run_dir
 from adamctl.training.session import Session, prepare
-from adamctl.training.summary import RunSummary
+from adamctl.store.summary import RunSummary
 
 __all__ = ["RunResult", "train", "save_weights_atomic", "run_session", "new_loop_state"]
 
@@ -39,7 +39,7 @@ def train(
     *,
     file: str | Path | None = None,
     run_dir: Path | None = None,
-    runs_root: Path = Path("runs"),
+    runs_root: Path = RUNS_ROOT,
     overrides: Sequence[str] = (),
     console: Any = None,
 ) -> RunResult:
@@ -143,7 +143,7 @@ def _callbacks(run: RunDir, state: LoopState, summary: RunSummary, console: Any)
 def _checkpointing(session: Session, run: RunDir, state: LoopState) -> Any:
     """The callback that snapshots ``session`` into ``run``'s checkpoints."""
     from adamctl.training.callbacks.checkpointing import Checkpointing
-    from adamctl.training.checkpoint import write_checkpoint
+    from adamctl.store.checkpoint import write_checkpoint
     from adamctl.training.state_io import all_finite, capture
 
     config = session.config

@@ -15,7 +15,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from adamctl.errors import CheckpointError
-from adamctl.training.checkpoint import CheckpointData, Entry
+from adamctl.store.checkpoint import CheckpointData, Entry
 from adamctl.training.loop import LoopState
 
 __all__ = ["capture", "restore", "all_finite"]

@@ -19,8 +19,8 @@ import numpy as np
 import pytest
 import yaml
 
-from adamctl.training.checkpoint import read_checkpoint
-from adamctl.training.rundir import RunDir
+from adamctl.store.checkpoint import read_checkpoint
+from adamctl.store.rundir import RunDir
 from tests.cli.conftest import TINY, _merge, adamctl_executable, run_cli
 
 pytestmark = pytest.mark.slow

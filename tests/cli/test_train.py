@@ -118,8 +118,8 @@ def test_existing_run_directory_is_refused_with_the_fix(write_config, tmp_path):
 def test_ema_run_saves_the_averaged_weights(write_config, tmp_path):
     import h5py
 
-    from adamctl.training.checkpoint import read_checkpoint
-    from adamctl.training.rundir import RunDir
+    from adamctl.store.checkpoint import read_checkpoint
+    from adamctl.store.rundir import RunDir
 
     config = write_config({"optimizer": {"use_ema": True, "ema_momentum": 0.9}})
     run_dir = tmp_path / "run"

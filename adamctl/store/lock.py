@@ -17,7 +17,7 @@ import sys
 from typing import Any
 
 from adamctl.errors import RunLocked
-from adamctl.training.rundir import RunDir
+from adamctl.store.rundir import RunDir
 
 __all__ = ["RunLock"]
 

@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from adamctl._atomic import atomic_write_json
+from adamctl.store.rundir import RunDir
 
-__all__ = ["RunSummary", "better", "metric_mode", "read_summary", "STATUSES"]
+__all__ = ["RunSummary", "better", "metric_mode", "read_summary", "summary_of", "STATUSES"]
 
 STATUSES = ("running", "completed", "failed", "interrupted", "diverged")
 
@@ -107,3 +108,8 @@ def read_summary(path: Path) -> dict[str, Any]:
     """The parsed ``summary.json``."""
     with Path(path).open() as handle:
         return json.load(handle)
+
+
+def summary_of(run: RunDir) -> dict[str, Any] | None:
+    """``run``'s parsed ``summary.json``, or None when the run never started."""
+    return read_summary(run.summary_path) if run.summary_path.exists() else None

@@ -8,8 +8,13 @@ from typing import Any
 import numpy as np
 
 from adamctl.errors import CheckpointError
-from adamctl.training.checkpoint import CheckpointData, latest_valid_checkpoint, read_checkpoint
-from adamctl.training.rundir import RunDir
+from adamctl.store.checkpoint import (
+    CheckpointData,
+    is_checkpoint_dir,
+    latest_valid_checkpoint,
+    read_checkpoint,
+)
+from adamctl.store.rundir import RunDir
 
 __all__ = ["describe_checkpoint", "find_checkpoint", "SLOTS"]
 
@@ -19,7 +24,7 @@ SLOTS = ("momentum", "velocity", "velocity_hat", "average", "gradient_accumulato
 def find_checkpoint(path: Path, *, warn: Any) -> Path:
     """``path`` itself if it is a checkpoint, else a run directory's newest valid one."""
     path = Path(path)
-    if (path / "state.json").is_file() or (path / "manifest.json").is_file():
+    if is_checkpoint_dir(path):
         return path
     run = RunDir(path)
     if not run.config_path.is_file():
