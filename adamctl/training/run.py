@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +9,7 @@ from typing import Any, Sequence
 
 import yaml
 
-from adamctl._atomic import atomic_write_text, fsync_dir
+from adamctl._atomic import atomic_output_path, atomic_write_text
 from adamctl.config import config_hash, config_to_dict, write_config
 from adamctl.config.schema import Config
 from adamctl.errors import Interrupted, TrainingDiverged
@@ -199,14 +198,6 @@ def _finalize_weights(model: Any) -> None:
 
 
 def save_weights_atomic(model: Any, path: Path) -> None:
-    """``model.save_weights`` to a temporary sibling, then rename over ``path``."""
-    path = Path(path)
-    temporary = path.with_name(f".tmp-{os.getpid()}-{path.name}")
-    try:
+    """``model.save_weights`` to ``path``, whole or not at all."""
+    with atomic_output_path(path) as temporary:
         model.save_weights(temporary)
-        with temporary.open("rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-    fsync_dir(path.parent)

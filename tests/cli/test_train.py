@@ -272,3 +272,20 @@ def test_train_on_another_backend(write_config, tmp_path, backend):
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
     assert summary["status"] == "completed" and summary["versions"]["backend"] == backend
     assert _rows(tmp_path / "run")[-1]["step"] == "12"
+
+
+@pytest.mark.parametrize("umask, expected", [
+    pytest.param(0o022, 0o644, id="umask-022"),
+    pytest.param(0o077, 0o600, id="umask-077"),
+])
+def test_run_files_take_the_mode_the_umask_gives(write_config, tmp_path, umask, expected):
+    import stat
+
+    run_dir = tmp_path / "run"
+    process = run_cli("train", str(write_config()), "--run-dir", str(run_dir), "-q",
+                      cwd=tmp_path, umask=umask)
+    assert process.returncode == 0, process.stderr
+    modes = {name: stat.S_IMODE((run_dir / name).stat().st_mode)
+             for name in ("config.yaml", "overrides.yaml", "metrics.csv", "summary.json",
+                          "model.weights.h5")}
+    assert modes == dict.fromkeys(modes, expected)
