@@ -64,15 +64,9 @@ def run_job(job: TrialJob) -> dict[str, Any]:
 
 def _worker_main(connection: Connection, threads: int) -> None:
     """A worker's life: limit threads, then run the jobs it is sent until told to stop."""
-    if os.environ.get("ADAMCTL_DEBUG", "") in ("", "0"):
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    from adamctl.training.backend import native_stderr_hidden
+    from adamctl.training.backend import setup_worker_process
 
-    with native_stderr_hidden():
-        import tensorflow as tf
-
-    tf.config.threading.set_intra_op_parallelism_threads(threads)
-    tf.config.threading.set_inter_op_parallelism_threads(1)
+    setup_worker_process(threads)
     while True:
         job = connection.recv()
         if job is None:

@@ -8,11 +8,11 @@ function of (seed, epoch).
 
 from __future__ import annotations
 
-import datetime as _dt
 import warnings
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from adamctl._clock import now_iso
 from adamctl.config import config_from_dict, diff_configs, load_config, write_config
 from adamctl.errors import CheckpointError, ConfigError, UsageError
 from adamctl.store.lock import RunLock
@@ -107,7 +107,7 @@ def _check_drift(run, checkpoint, config, overrides, allow_drift, summary) -> No
             "at_step": data.step,
             "overrides": list(overrides),
             "changes": [{"key": key, "old": old, "new": new} for key, old, new in changes],
-            "at": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+            "at": now_iso(),
         })
 
 
@@ -131,7 +131,7 @@ def _reopen_summary(run: RunDir, summary: RunSummary | None, state: Any, checkpo
     if checkpoint is not None:
         summary.data.setdefault("resumed", []).append({
             "from_checkpoint": checkpoint[0].name, "step": state.step,
-            "at": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+            "at": now_iso(),
         })
     summary.finish("running", error=None)
     return summary
