@@ -10,7 +10,16 @@ from typing import Any, Sequence
 
 from adamctl.errors import ConfigError
 
-__all__ = ["build_model", "check_model_config", "outputs_logits", "resolve_loss", "resolve_metrics"]
+from adamctl.models.names import check_model_names
+
+__all__ = [
+    "build_model",
+    "check_model_config",
+    "check_model_names",
+    "outputs_logits",
+    "resolve_loss",
+    "resolve_metrics",
+]
 
 # Losses whose Keras class takes from_logits: the presets output logits.
 _LOGIT_LOSSES = {
