@@ -9,8 +9,7 @@ import difflib
 from typing import Any, Sequence
 
 from adamctl.errors import ConfigError
-
-from adamctl.models.names import check_model_names
+from adamctl.models.names import accepted_without_keras
 
 __all__ = [
     "build_model",
@@ -79,6 +78,16 @@ def resolve_loss(name: str, task: str, *, logits: bool = True) -> Any:
 def resolve_metrics(names: Sequence[str]) -> list[Any]:
     """Metric names as Keras takes them in ``compile``."""
     return list(names)
+
+
+def check_model_names(model: Any, *, file: Any = None) -> None:
+    """Check a ModelConfig's names, importing Keras only for names it must judge.
+
+    Raises:
+        ConfigError: a layer, loss, metric or activation Keras does not know.
+    """
+    if not accepted_without_keras(model):
+        check_model_config(model, file=file)
 
 
 def check_model_config(cfg: Any, *, file: Any = None) -> None:

@@ -2,18 +2,14 @@
 
 ``adamctl validate`` stays fast for the common configs: a model whose
 names are all in these tables is accepted without importing Keras; any
-other name is judged by Keras itself (:func:`adamctl.models.check_model_config`).
+other name is judged by Keras itself (:func:`adamctl.models.check_model_names`).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
-if TYPE_CHECKING:
-    from adamctl.config.schema import ModelConfig
-
-__all__ = ["KNOWN_ACTIVATIONS", "KNOWN_LOSSES", "KNOWN_METRICS", "check_model_names"]
+__all__ = ["KNOWN_ACTIVATIONS", "KNOWN_LOSSES", "KNOWN_METRICS", "accepted_without_keras"]
 
 # Names Keras is known to accept; anything else is checked by Keras itself.
 KNOWN_LOSSES = frozenset({
@@ -28,19 +24,12 @@ KNOWN_ACTIVATIONS = frozenset({"relu", "tanh", "sigmoid", "gelu", "elu", "selu",
                                "silu", "softplus", "linear", "leaky_relu"})
 
 
-def check_model_names(model: ModelConfig, *, file: Path | str | None = None) -> None:
-    """Check the model's names, importing Keras only for names it must judge.
 
-    Raises:
-        ConfigError: a layer, loss, metric or activation Keras does not know.
-    """
-    if (
+def accepted_without_keras(model: Any) -> bool:
+    """Whether every name of ``model`` (a ModelConfig) is in the tables above."""
+    return (
         model.layers is None
         and model.loss in KNOWN_LOSSES
         and set(model.metrics or ()) <= KNOWN_METRICS
         and model.activation in KNOWN_ACTIVATIONS
-    ):
-        return
-    from adamctl.models import check_model_config
-
-    check_model_config(model, file=file)
+    )
