@@ -28,9 +28,9 @@ _LOGIT_LOSSES = {
 }
 
 
-def build_model(cfg: Any, *, input_shape: tuple[int, ...], task: str, num_classes: int | None,
+def build_model(config: Any, *, input_shape: tuple[int, ...], task: str, num_classes: int | None,
                 seed: int | None = None, file: Any = None, num_outputs: int | None = None) -> Any:
-    """An uncompiled ``keras.Sequential`` for ``cfg`` (a ModelConfig).
+    """An uncompiled ``keras.Sequential`` for ``config`` (a ModelConfig).
 
     Initial weights are deterministic once ``keras.utils.set_random_seed``
     has been called. Classification models output ``num_classes`` logits,
@@ -39,23 +39,23 @@ def build_model(cfg: Any, *, input_shape: tuple[int, ...], task: str, num_classe
     import keras
 
     outputs = num_classes if task == "classification" else (num_outputs or 1)
-    if cfg.layers is not None:
+    if config.layers is not None:
         from adamctl.models.layers import build_layers
 
-        layers = build_layers(cfg.layers, file=file)
+        layers = build_layers(config.layers, file=file)
     else:
         from adamctl.models.presets import preset_layers
 
-        layers = preset_layers(cfg, input_shape=input_shape, outputs=outputs)
-    model = keras.Sequential([keras.Input(tuple(input_shape)), *layers], name=f"{cfg.preset or 'layers'}")
-    _check_outputs(model, outputs, cfg, file)
+        layers = preset_layers(config, input_shape=input_shape, outputs=outputs)
+    model = keras.Sequential([keras.Input(tuple(input_shape)), *layers], name=f"{config.preset or 'layers'}")
+    _check_outputs(model, outputs, config, file)
     return model
 
 
-def _check_outputs(model: Any, outputs: int, cfg: Any, file: Any) -> None:
+def _check_outputs(model: Any, outputs: int, config: Any, file: Any) -> None:
     width = model.output_shape[-1]
     if width != outputs:
-        key = f"model.layers[{len(cfg.layers) - 1}]" if cfg.layers is not None else "model.preset"
+        key = f"model.layers[{len(config.layers) - 1}]" if config.layers is not None else "model.preset"
         raise ConfigError(f"the model outputs {width} values per example but the task needs "
                           f"{outputs}", file=file, key_path=key)
 
@@ -90,18 +90,18 @@ def check_model_names(model: Any, *, file: Any = None) -> None:
         check_model_config(model, file=file)
 
 
-def check_model_config(cfg: Any, *, file: Any = None) -> None:
+def check_model_config(config: Any, *, file: Any = None) -> None:
     """Check the names Keras must judge: layers, loss, metrics, activation."""
     import keras
 
-    if cfg.layers is not None:
+    if config.layers is not None:
         from adamctl.models.layers import build_layers
 
-        build_layers(cfg.layers, file=file)
-    _check_name("model.loss", cfg.loss, keras.losses.get, dir(keras.losses), file)
-    for index, metric in enumerate(cfg.metrics or ()):
+        build_layers(config.layers, file=file)
+    _check_name("model.loss", config.loss, keras.losses.get, dir(keras.losses), file)
+    for index, metric in enumerate(config.metrics or ()):
         _check_name(f"model.metrics[{index}]", metric, keras.metrics.get, dir(keras.metrics), file)
-    _check_name("model.activation", cfg.activation, keras.activations.get,
+    _check_name("model.activation", config.activation, keras.activations.get,
                 dir(keras.activations), file)
 
 

@@ -1,35 +1,13 @@
-"""Fixtures for driving the real commands on tiny, fast configs."""
+"""Fixtures for driving the real commands on tiny, fast configs (helpers: tests/helpers.py)."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-TINY = {
-    "name": "tiny",
-    "seed": 3,
-    "data": {"source": "synthetic", "samples": 256, "features": 8, "classes": 3,
-             "batch_size": 32, "validation_split": 0.25},
-    "model": {"preset": "mlp", "hidden": [16]},
-    "optimizer": {"learning_rate": 0.01},
-    "training": {"epochs": 2},
-}
-
-
-def _merge(base: dict, extra: dict) -> dict:
-    merged = dict(base)
-    for key, value in extra.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
+from tests.helpers import TINY, merge
 
 
 @pytest.fixture
@@ -38,26 +16,7 @@ def write_config(tmp_path: Path):
 
     def write(extra: dict | None = None, *, name: str = "config.yaml", text: str | None = None) -> Path:
         path = tmp_path / name
-        path.write_text(text if text is not None else yaml.safe_dump(_merge(TINY, extra or {})))
+        path.write_text(text if text is not None else yaml.safe_dump(merge(TINY, extra or {})))
         return path
 
     return write
-
-
-def adamctl_executable() -> str:
-    """The installed console script beside this interpreter (what users run)."""
-    candidate = Path(sys.executable).with_name("adamctl")
-    found = str(candidate) if candidate.exists() else shutil.which("adamctl")
-    if not found:
-        pytest.fail("the adamctl console script is not installed; run pip install -e '.[test]'")
-    return found
-
-
-def run_cli(*args: str, cwd: Path, env: dict | None = None, timeout: float = 300,
-            **kwargs) -> subprocess.CompletedProcess:
-    """Run ``adamctl ARGS`` as a real process."""
-    full_env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})}
-    return subprocess.run(
-        [adamctl_executable(), *args], cwd=cwd, env=full_env, capture_output=True,
-        text=True, timeout=timeout, **kwargs,
-    )

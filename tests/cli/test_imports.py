@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tests.cli.conftest import run_cli
+from tests.helpers import run_cli
 
 HEAVY = ("tensorflow", "keras", "jax", "torch", "pandas", "ray", "matplotlib")
 

@@ -12,7 +12,7 @@ import yaml
 from click.testing import CliRunner
 
 from adamctl.cli import cli
-from tests.cli.conftest import run_cli
+from tests.helpers import run_cli
 
 
 def _train(*args: str, catch: bool = False):
