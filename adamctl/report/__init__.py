@@ -10,13 +10,14 @@ Example::
 Importing this package loads neither pandas nor matplotlib; the functions do.
 """
 
-from adamctl.report.render import FORMATS, render_text, rich_table
+from adamctl.report.render import FORMATS, format_cell, render_text, rich_table
 from adamctl.report.sweep_report import write_sweep_report
 from adamctl.report.tables import ReportTable, load_report, run_table, sweep_table
 
 __all__ = [
     "FORMATS",
     "ReportTable",
+    "format_cell",
     "load_report",
     "render_text",
     "rich_table",
