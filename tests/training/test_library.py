@@ -28,6 +28,13 @@ def _fresh_keras():
     keras.backend.clear_session()
 
 
+@pytest.fixture(autouse=True)
+def _leave_keras_fresh():
+    """Later tests in this process see the layer names a new process would."""
+    yield
+    _fresh_keras()
+
+
 def test_train_returns_the_completed_run(tmp_path):
     _fresh_keras()
     result = train(_config(epochs=2), run_dir=tmp_path / "run")
