@@ -6,10 +6,16 @@ Importing this package does not import Keras; building a model does.
 from __future__ import annotations
 
 import difflib
-from typing import Any, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Sequence
 
 from adamctl.errors import ConfigError
 from adamctl.models.names import accepted_without_keras
+
+if TYPE_CHECKING:
+    import keras
+
+    from adamctl.config.schema import ModelConfig
 
 __all__ = [
     "build_model",
@@ -28,8 +34,9 @@ _LOGIT_LOSSES = {
 }
 
 
-def build_model(config: Any, *, input_shape: tuple[int, ...], task: str, num_classes: int | None,
-                seed: int | None = None, file: Any = None, num_outputs: int | None = None) -> Any:
+def build_model(config: ModelConfig, *, input_shape: tuple[int, ...], task: str,
+                num_classes: int | None, seed: int | None = None, file: Path | str | None = None,
+                num_outputs: int | None = None) -> keras.Sequential:
     """An uncompiled ``keras.Sequential`` for ``config`` (a ModelConfig).
 
     Initial weights are deterministic once ``keras.utils.set_random_seed``
@@ -52,7 +59,8 @@ def build_model(config: Any, *, input_shape: tuple[int, ...], task: str, num_cla
     return model
 
 
-def _check_outputs(model: Any, outputs: int, config: Any, file: Any) -> None:
+def _check_outputs(model: keras.Model, outputs: int, config: ModelConfig,
+                   file: Path | str | None) -> None:
     width = model.output_shape[-1]
     if width != outputs:
         key = f"model.layers[{len(config.layers) - 1}]" if config.layers is not None else "model.preset"
@@ -60,7 +68,7 @@ def _check_outputs(model: Any, outputs: int, config: Any, file: Any) -> None:
                           f"{outputs}", file=file, key_path=key)
 
 
-def outputs_logits(model: Any) -> bool:
+def outputs_logits(model: keras.Model) -> bool:
     """Whether the last layer is linear (the presets' logits), not softmax or sigmoid."""
     activation = getattr(model.layers[-1], "activation", None)
     return activation is None or getattr(activation, "__name__", "") == "linear"
@@ -80,7 +88,7 @@ def resolve_metrics(names: Sequence[str]) -> list[Any]:
     return list(names)
 
 
-def check_model_names(model: Any, *, file: Any = None) -> None:
+def check_model_names(model: ModelConfig, *, file: Path | str | None = None) -> None:
     """Check a ModelConfig's names, importing Keras only for names it must judge.
 
     Raises:
@@ -90,7 +98,7 @@ def check_model_names(model: Any, *, file: Any = None) -> None:
         check_model_config(model, file=file)
 
 
-def check_model_config(config: Any, *, file: Any = None) -> None:
+def check_model_config(config: ModelConfig, *, file: Path | str | None = None) -> None:
     """Check the names Keras must judge: layers, loss, metrics, activation."""
     import keras
 

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from adamctl.errors import ConfigError
+
+if TYPE_CHECKING:
+    from adamctl.config.schema import ModelConfig
 
 __all__ = ["preset_layers"]
 
 
-def preset_layers(config: Any, *, input_shape: tuple[int, ...], outputs: int) -> list[Any]:
+def preset_layers(config: ModelConfig, *, input_shape: tuple[int, ...], outputs: int) -> list[Any]:
     """The layers of preset ``config.preset`` after the input, ending in ``outputs`` logits.
 
     The last layer computes in float32 even under a mixed-precision policy,
@@ -39,7 +42,7 @@ def _flatten(input_shape: tuple[int, ...]) -> list[Any]:
     return [keras.layers.Flatten()] if len(input_shape) > 1 else []
 
 
-def _cnn_body(config: Any, input_shape: tuple[int, ...]) -> list[Any]:
+def _cnn_body(config: ModelConfig, input_shape: tuple[int, ...]) -> list[Any]:
     """Conv 3x3 (same padding) + activation, then 2x2 max-pooling while the image is >= 2 wide."""
     import keras
 
