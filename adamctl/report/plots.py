@@ -14,7 +14,7 @@ def point_curves(sweep_dir: SweepDir, plan: dict[str, Any], metric: str) -> dict
     """Per grid point: a DataFrame of ``metric`` by epoch, one column per seed."""
     import pandas as pd
 
-    from adamctl.store.tables import metrics_frame
+    from adamctl.store.metrics import metrics_frame
 
     curves: dict[str, Any] = {}
     for trial in plan["trials"]:

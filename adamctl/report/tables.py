@@ -39,7 +39,7 @@ def load_report(path: Path, *, metric: str | None = None, mode: str | None = Non
 
 def run_table(run_dir: Path, *, title: str | None = None) -> ReportTable:
     """One run's metrics.csv, one row per epoch (titled ``run <dir>`` unless ``title``)."""
-    from adamctl.store.tables import metrics_frame
+    from adamctl.store.metrics import metrics_frame
 
     frame = metrics_frame(RunDir(run_dir))
     return ReportTable(frame, kind="run", title=title or f"run {run_dir}")

@@ -1,8 +1,8 @@
-"""The store's tables as pandas DataFrames: a run's metrics.csv, a sweep's results and summary.
+"""A sweep's tables, results.csv and summary.csv, as pandas DataFrames.
 
-These are the only readers of those CSV files (and the only writer of the
-sweep tables); everything else asks for a DataFrame here. pandas is
-imported inside each function, so importing the store stays light.
+The only reader and writer of those files; everything else asks for a
+DataFrame here (a run's metrics.csv is :mod:`adamctl.store.metrics`). pandas
+is imported inside each function, so importing the store stays light.
 """
 
 from __future__ import annotations
@@ -10,19 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from adamctl._atomic import atomic_write_text
-from adamctl.store.rundir import RunDir
 from adamctl.store.sweepdir import SweepDir
 
-__all__ = ["metrics_frame", "results_frame", "summary_frame", "write_sweep_tables"]
-
-
-def metrics_frame(run: RunDir) -> Any:
-    """``run``'s metrics.csv, one row per epoch; an empty frame with an epoch column if absent."""
-    import pandas as pd
-
-    if not run.metrics_path.is_file():
-        return pd.DataFrame(columns=["epoch"])
-    return pd.read_csv(run.metrics_path)
+__all__ = ["results_frame", "summary_frame", "write_sweep_tables"]
 
 
 def results_frame(sweep: SweepDir) -> Any:

@@ -11,7 +11,7 @@ import pytest
 from adamctl.config import config_from_dict
 from adamctl.errors import ConfigError, UsageError
 from adamctl.store import RunDir
-from adamctl.store.tables import metrics_frame
+from adamctl.store.metrics import metrics_frame
 from adamctl.training import train
 from adamctl.training.resume import resume
 from tests.helpers import TINY, merge
