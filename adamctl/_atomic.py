@@ -1,14 +1,31 @@
-"""Write files whole or not at all: to a temporary sibling, fsync, then rename."""
+"""Write files whole or not at all: to a temporary sibling, fsync, then rename.
+
+Every file adamctl writes goes through here (checkpoint folders are
+assembled under a temporary name too, and renamed whole by the store). The
+temporary file is created like ``open()`` creates a file, mode
+``0o666 & ~umask``, so the result has the permissions a plain write would
+give, not ``tempfile.mkstemp``'s private 0600.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-import tempfile
+import secrets
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
-__all__ = ["atomic_write_bytes", "atomic_write_json", "atomic_write_text", "fsync_dir"]
+__all__ = [
+    "atomic_output_path",
+    "atomic_write_bytes",
+    "atomic_write_json",
+    "atomic_write_text",
+    "fsync_dir",
+    "fsync_file",
+]
+
+_ATTEMPTS = 100
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -20,16 +37,36 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, temporary = _create_sibling(path)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        os.replace(temporary, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
+    fsync_dir(path.parent)
+
+
+@contextlib.contextmanager
+def atomic_output_path(path: Path) -> Iterator[Path]:
+    """A temporary sibling for a writer that wants a file name (Keras' ``save_weights``).
+
+    The temporary name ends with ``path``'s name, so writers that check the
+    suffix (``.weights.h5``) accept it. When the block ends without error the
+    file is fsynced and renamed over ``path``; otherwise it is removed.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".tmp-{os.getpid()}-{secrets.token_hex(4)}-{path.name}")
+    try:
+        yield temporary
+        fsync_file(temporary)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
     fsync_dir(path.parent)
 
 
@@ -43,6 +80,12 @@ def atomic_write_json(path: Path, obj: Any) -> None:
     atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=False) + "\n")
 
 
+def fsync_file(path: Path) -> None:
+    """Flush a file's contents to disk."""
+    with open(path, "rb+") as handle:
+        os.fsync(handle.fileno())
+
+
 def fsync_dir(directory: Path) -> None:
     """Flush a directory entry (a rename or a new file) to disk."""
     fd = os.open(directory, os.O_RDONLY)
@@ -50,3 +93,19 @@ def fsync_dir(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _create_sibling(path: Path) -> tuple[int, Path]:
+    """Create a new, empty ``.<name>.<random>.tmp`` beside ``path``; the kernel applies the umask.
+
+    ``O_EXCL`` makes the creation fail rather than reuse a name that exists,
+    and ``O_NOFOLLOW`` refuses a symlink planted there, as ``mkstemp`` does.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    for _ in range(_ATTEMPTS):
+        candidate = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            return os.open(candidate, flags, 0o666), candidate
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {path} after {_ATTEMPTS} tries")

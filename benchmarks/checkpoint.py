@@ -2,7 +2,7 @@
 
 The arrays: the weights of a 10M-parameter MLP (kernels and biases), Adam's m
 and v for each, and the optimizer's scalars; about 120 MB of float32. Ours is
-``adamctl.training.checkpoint.write_checkpoint`` (temporary folder, CRC-32 of
+``adamctl.store.checkpoint.write_checkpoint`` (temporary folder, CRC-32 of
 every file, fsync, manifest, rename). The baseline is ``numpy.save`` of the
 same arrays into one file each, without and with an fsync of every file, in
 the same folder; and ours with its fsyncs skipped, which isolates the rest of
@@ -27,8 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-from adamctl.training.checkpoint import CheckpointData, Entry, write_checkpoint
-from adamctl.training.rundir import RunDir
+from adamctl.store.checkpoint import CheckpointData, Entry, write_checkpoint
+from adamctl.store.rundir import RunDir
 
 LAYERS = [(784, 2048), (2048, 2048), (2048, 1536), (1536, 10)]  # 9.98M parameters with biases
 

@@ -26,6 +26,9 @@ from pathlib import Path
 
 import yaml
 
+from adamctl.store import RunDir
+from adamctl.store.summary import summary_of
+
 CONFIG = {
     "name": "overhead",
     "seed": 0,
@@ -71,7 +74,7 @@ def _adamctl_run(config_path: Path, workdir: Path, index: int) -> float:
         [sys.executable, "-m", "adamctl", "train", str(config_path), "--run-dir", str(run_dir), "-q"],
         check=True, env=_environment(), capture_output=True,
     )
-    summary = json.loads((run_dir / "summary.json").read_text())
+    summary = summary_of(RunDir(run_dir))
     return summary["steps"] / summary["wall_time_s"]
 
 

@@ -16,19 +16,16 @@ import click
 
 from adamctl import __version__
 from adamctl.errors import AdamctlError
+from adamctl.training.backend import debug_requested
 
 __all__ = ["main", "cli"]
-
-
-def _debug_requested() -> bool:
-    return os.environ.get("ADAMCTL_DEBUG", "") not in ("", "0")
 
 
 class AdamctlGroup(click.Group):
     """A click group that reports :class:`AdamctlError` as one line and an exit code."""
 
     def invoke(self, ctx: click.Context):
-        debug = lambda: ctx.meta.get("adamctl.debug") or _debug_requested()  # noqa: E731
+        debug = lambda: ctx.meta.get("adamctl.debug") or debug_requested()  # noqa: E731
         try:
             return super().invoke(ctx)
         except AdamctlError as error:
@@ -62,7 +59,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
       adamctl train configs/quickstart.yaml --set optimizer.beta_1=0.95
     """
     ctx.meta["adamctl.debug"] = debug
-    if debug and not _debug_requested():
+    if debug and not debug_requested():
         # Code far from the CLI (native log hiding) reads the variable; it is
         # restored when the command ends, so one call does not leak into the next.
         os.environ["ADAMCTL_DEBUG"] = "1"

@@ -1,4 +1,4 @@
-"""The work behind ``adamctl sweep``: planning from the options, running, printing."""
+"""The work behind ``adamctl sweep``: checking the option mix, one library call, printing."""
 
 from __future__ import annotations
 
@@ -9,56 +9,54 @@ import click
 
 from adamctl.errors import UsageError
 
-__all__ = ["plan_from_cli", "execute"]
+__all__ = ["sweep_from_cli"]
 
 
-def plan_from_cli(config_path: Path | None, grid_options: Sequence[str], seeds: int | None,
-                  overrides: Sequence[str], resume_dir: Path | None, sweep_dir: Path | None):
-    """(plan, sweep directory, resuming?) from the command line's options."""
-    from adamctl.sweep.run import SweepDir, load_plan, new_sweep_dir
+def sweep_from_cli(config_path: Path | None, grid_options: Sequence[str], seeds: int | None,
+                   overrides: Sequence[str], resume_dir: Path | None, sweep_dir: Path | None, *,
+                   workers: int | None, executor: str, address: str | None, dry_run: bool,
+                   quiet: bool) -> None:
+    """Start or resume the sweep the options describe (or only show its trials), and print."""
+    import adamctl.sweep
 
     if resume_dir is not None:
         if config_path or grid_options or seeds or overrides or sweep_dir:
             raise UsageError("--resume SWEEP_DIR takes no CONFIG, --grid, --seeds, --set or "
                              "--sweep-dir: the sweep's plan is in its sweep.yaml")
-        target = SweepDir(resume_dir)
-        return load_plan(target), target, True
-    if config_path is None:
-        raise UsageError('give a CONFIG to sweep, or --resume SWEEP_DIR (see "adamctl sweep --help")')
-    from adamctl.config import load_config
-    from adamctl.sweep.plan import plan_sweep
+        if dry_run:
+            return _show_trials(adamctl.sweep.load_plan(adamctl.sweep.SweepDir(resume_dir)))
+        outcome = adamctl.sweep.resume(resume_dir, workers=workers, executor=executor,
+                                       address=address, progress=_progress(quiet))
+    else:
+        if config_path is None:
+            raise UsageError('give a CONFIG to sweep, or --resume SWEEP_DIR '
+                             '(see "adamctl sweep --help")')
+        plan, target = adamctl.sweep.prepare(config_path, grid_options=grid_options, seeds=seeds,
+                                             overrides=overrides, sweep_dir=sweep_dir)
+        if dry_run:
+            return _show_trials(plan)
+        outcome = adamctl.sweep.start(plan, target, workers=workers, executor=executor,
+                                      address=address, progress=_progress(quiet))
+    if not quiet:
+        from adamctl.cli.render import stdout_console
+        from adamctl.report import rich_table, sweep_table
 
-    config = load_config(config_path, overrides, grid=grid_options)
-    plan = plan_sweep(config, seeds=seeds, source=config_path)
-    target = SweepDir(sweep_dir) if sweep_dir else new_sweep_dir(Path("runs"), config.name)
-    return plan, target, False
+        stdout_console().print(rich_table(sweep_table(outcome.sweep_dir.root)))
+    click.echo(str(outcome.sweep_dir.root))
 
 
-def execute(plan: Any, target: Any, *, resuming: bool, workers: int, executor: str,
-            address: str | None, dry_run: bool, quiet: bool) -> None:
-    from adamctl.cli.render import stdout_console
-
-    if dry_run:
-        stdout_console().print(_trials_table(plan))
-        return
-    from adamctl.sweep.run import run_sweep
-
+def _progress(quiet: bool):
     def progress(record: dict, done: int, total: int) -> None:
         if not quiet:
             click.echo(f"[{done}/{total}] {record['trial']}: {record['status']}", err=True)
 
-    outcome = run_sweep(plan, target, workers=workers, executor=executor, address=address,
-                        resume=resuming, progress=progress)
-    if not quiet:
-        from adamctl.report.render import rich_table
-        from adamctl.report.tables import sweep_table
-
-        stdout_console().print(rich_table(sweep_table(target.root)))
-    click.echo(str(outcome.sweep_dir.root))
+    return progress
 
 
-def _trials_table(plan: Any) -> Any:
+def _show_trials(plan: Any) -> None:
     from rich.table import Table
+
+    from adamctl.cli.render import stdout_console
 
     table = Table(title=f"sweep {plan.name}: {len(plan.trials)} trials")
     for column in ("trial", *plan.swept_keys, "seed"):
@@ -67,4 +65,4 @@ def _trials_table(plan: Any) -> Any:
         values = trial.point.as_dict()
         table.add_row(trial.id, *(repr(values[k]) if isinstance(values[k], str) else str(values[k])
                                   for k in plan.swept_keys), str(trial.seed))
-    return table
+    stdout_console().print(table)

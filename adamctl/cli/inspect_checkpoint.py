@@ -24,7 +24,7 @@ def command(path: Path, as_json: bool) -> None:
       adamctl inspect runs/quickstart-20260101-120000
       adamctl inspect runs/quickstart-20260101-120000/checkpoints/ckpt-000000052 --json
     """
-    from adamctl.training.inspect import load_description
+    from adamctl.store.inspect import load_description
 
     checkpoint, description = load_description(
         path, warn=lambda message: click.echo(f"warning: {message}", err=True))

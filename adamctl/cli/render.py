@@ -1,4 +1,8 @@
-"""Consoles and tables shared by the commands (rich on a terminal, plain otherwise)."""
+"""Consoles shared by the commands (rich on a terminal, plain otherwise), and a run's table.
+
+Tables are drawn by :func:`adamctl.report.rich_table` only, so runs and
+sweeps show numbers the same way.
+"""
 
 from __future__ import annotations
 
@@ -23,23 +27,8 @@ def stdout_console() -> Console:
     return Console(soft_wrap=False, width=None if sys.stdout.isatty() else 160)
 
 
-def metrics_table(metrics_csv: Path, *, title: str = "metrics") -> Table:
-    """The rows of a ``metrics.csv`` as a rich table, numbers shown to 4 significant digits."""
-    from adamctl.training.metrics_file import read_metrics_rows
+def metrics_table(run_dir: Path, *, title: str = "metrics") -> Table:
+    """A run's metrics per epoch as a rich table, in the one format of every report table."""
+    from adamctl.report import rich_table, run_table
 
-    rows = read_metrics_rows(metrics_csv)
-    table = Table(title=title)
-    columns = list(rows[0]) if rows else ["epoch"]
-    for column in columns:
-        table.add_column(column, justify="right")
-    for row in rows:
-        table.add_row(*(_short(row.get(column, "")) for column in columns))
-    return table
-
-
-def _short(text: str) -> str:
-    try:
-        number = float(text)
-    except ValueError:
-        return text
-    return text if number.is_integer() and "." not in text and "e" not in text else f"{number:.4g}"
+    return rich_table(run_table(run_dir, title=title))

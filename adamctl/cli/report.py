@@ -28,13 +28,10 @@ def command(path: Path, fmt: str, metric: str | None, mode: str | None, plots: b
       adamctl report runs/quickstart-sweep-20260101-120000
       adamctl report runs/quickstart-20260101-120000 --format csv
     """
-    from adamctl.report.render import render_text, rich_table
-    from adamctl.report.tables import load_report
+    from adamctl.report import load_report, render_text, rich_table, write_sweep_report
 
     table = load_report(path, metric=metric, mode=mode)
     if table.kind == "sweep" and plots:
-        from adamctl.report.sweep_report import write_sweep_report
-
         write_sweep_report(path)
     if fmt == "table":
         from adamctl.cli.render import stdout_console

@@ -41,5 +41,5 @@ def command(run_dir: Path, overrides: tuple[str, ...], allow_drift: bool, quiet:
         console=progress_console(quiet), warn=lambda message: click.echo(f"warning: {message}", err=True),
     )
     if not quiet:
-        stdout_console().print(metrics_table(result.run_dir.metrics_path))
+        stdout_console().print(metrics_table(result.run_dir.root))
     click.echo(str(result.run_dir.root))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
@@ -45,10 +44,8 @@ def command(config_path, grid_options, seeds, overrides, workers, executor, addr
           --grid optimizer.epsilon=log:1e-8:1e-4:3 --seeds 3
       adamctl sweep --resume runs/quickstart-sweep-20260101-120000
     """
-    from adamctl.cli._sweep import execute, plan_from_cli
+    from adamctl.cli._sweep import sweep_from_cli
 
-    workers = workers or os.cpu_count() or 1
-    plan, target, resuming = plan_from_cli(config_path, grid_options, seeds, overrides, resume_dir,
-                                          sweep_dir)
-    execute(plan, target, resuming=resuming, workers=workers, executor=executor, address=address,
-            dry_run=dry_run, quiet=quiet)
+    sweep_from_cli(config_path, grid_options, seeds, overrides, resume_dir, sweep_dir,
+                   workers=workers, executor=executor, address=address, dry_run=dry_run,
+                   quiet=quiet)

@@ -39,5 +39,5 @@ def command(config_path: Path, overrides: tuple[str, ...], run_dir: Path | None,
         console=progress_console(quiet),
     )
     if not quiet:
-        stdout_console().print(metrics_table(result.run_dir.metrics_path))
+        stdout_console().print(metrics_table(result.run_dir.root))
     click.echo(str(result.run_dir.root))

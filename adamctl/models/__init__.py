@@ -6,11 +6,25 @@ Importing this package does not import Keras; building a model does.
 from __future__ import annotations
 
 import difflib
-from typing import Any, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Sequence
 
 from adamctl.errors import ConfigError
+from adamctl.models.names import accepted_without_keras
 
-__all__ = ["build_model", "check_model_config", "outputs_logits", "resolve_loss", "resolve_metrics"]
+if TYPE_CHECKING:
+    import keras
+
+    from adamctl.config.schema import ModelConfig
+
+__all__ = [
+    "build_model",
+    "check_model_config",
+    "check_model_names",
+    "outputs_logits",
+    "resolve_loss",
+    "resolve_metrics",
+]
 
 # Losses whose Keras class takes from_logits: the presets output logits.
 _LOGIT_LOSSES = {
@@ -20,9 +34,10 @@ _LOGIT_LOSSES = {
 }
 
 
-def build_model(cfg: Any, *, input_shape: tuple[int, ...], task: str, num_classes: int | None,
-                seed: int | None = None, file: Any = None, num_outputs: int | None = None) -> Any:
-    """An uncompiled ``keras.Sequential`` for ``cfg`` (a ModelConfig).
+def build_model(config: ModelConfig, *, input_shape: tuple[int, ...], task: str,
+                num_classes: int | None, seed: int | None = None, file: Path | str | None = None,
+                num_outputs: int | None = None) -> keras.Sequential:
+    """An uncompiled ``keras.Sequential`` for ``config`` (a ModelConfig).
 
     Initial weights are deterministic once ``keras.utils.set_random_seed``
     has been called. Classification models output ``num_classes`` logits,
@@ -31,28 +46,29 @@ def build_model(cfg: Any, *, input_shape: tuple[int, ...], task: str, num_classe
     import keras
 
     outputs = num_classes if task == "classification" else (num_outputs or 1)
-    if cfg.layers is not None:
+    if config.layers is not None:
         from adamctl.models.layers import build_layers
 
-        layers = build_layers(cfg.layers, file=file)
+        layers = build_layers(config.layers, file=file)
     else:
         from adamctl.models.presets import preset_layers
 
-        layers = preset_layers(cfg, input_shape=input_shape, outputs=outputs)
-    model = keras.Sequential([keras.Input(tuple(input_shape)), *layers], name=f"{cfg.preset or 'layers'}")
-    _check_outputs(model, outputs, cfg, file)
+        layers = preset_layers(config, input_shape=input_shape, outputs=outputs)
+    model = keras.Sequential([keras.Input(tuple(input_shape)), *layers], name=f"{config.preset or 'layers'}")
+    _check_outputs(model, outputs, config, file)
     return model
 
 
-def _check_outputs(model: Any, outputs: int, cfg: Any, file: Any) -> None:
+def _check_outputs(model: keras.Model, outputs: int, config: ModelConfig,
+                   file: Path | str | None) -> None:
     width = model.output_shape[-1]
     if width != outputs:
-        key = f"model.layers[{len(cfg.layers) - 1}]" if cfg.layers is not None else "model.preset"
+        key = f"model.layers[{len(config.layers) - 1}]" if config.layers is not None else "model.preset"
         raise ConfigError(f"the model outputs {width} values per example but the task needs "
                           f"{outputs}", file=file, key_path=key)
 
 
-def outputs_logits(model: Any) -> bool:
+def outputs_logits(model: keras.Model) -> bool:
     """Whether the last layer is linear (the presets' logits), not softmax or sigmoid."""
     activation = getattr(model.layers[-1], "activation", None)
     return activation is None or getattr(activation, "__name__", "") == "linear"
@@ -72,18 +88,28 @@ def resolve_metrics(names: Sequence[str]) -> list[Any]:
     return list(names)
 
 
-def check_model_config(cfg: Any, *, file: Any = None) -> None:
+def check_model_names(model: ModelConfig, *, file: Path | str | None = None) -> None:
+    """Check a ModelConfig's names, importing Keras only for names it must judge.
+
+    Raises:
+        ConfigError: a layer, loss, metric or activation Keras does not know.
+    """
+    if not accepted_without_keras(model):
+        check_model_config(model, file=file)
+
+
+def check_model_config(config: ModelConfig, *, file: Path | str | None = None) -> None:
     """Check the names Keras must judge: layers, loss, metrics, activation."""
     import keras
 
-    if cfg.layers is not None:
+    if config.layers is not None:
         from adamctl.models.layers import build_layers
 
-        build_layers(cfg.layers, file=file)
-    _check_name("model.loss", cfg.loss, keras.losses.get, dir(keras.losses), file)
-    for index, metric in enumerate(cfg.metrics or ()):
+        build_layers(config.layers, file=file)
+    _check_name("model.loss", config.loss, keras.losses.get, dir(keras.losses), file)
+    for index, metric in enumerate(config.metrics or ()):
         _check_name(f"model.metrics[{index}]", metric, keras.metrics.get, dir(keras.metrics), file)
-    _check_name("model.activation", cfg.activation, keras.activations.get,
+    _check_name("model.activation", config.activation, keras.activations.get,
                 dir(keras.activations), file)
 
 

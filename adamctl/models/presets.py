@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from adamctl.errors import ConfigError
+
+if TYPE_CHECKING:
+    from adamctl.config.schema import ModelConfig
 
 __all__ = ["preset_layers"]
 
 
-def preset_layers(cfg: Any, *, input_shape: tuple[int, ...], outputs: int) -> list[Any]:
-    """The layers of preset ``cfg.preset`` after the input, ending in ``outputs`` logits.
+def preset_layers(config: ModelConfig, *, input_shape: tuple[int, ...], outputs: int) -> list[Any]:
+    """The layers of preset ``config.preset`` after the input, ending in ``outputs`` logits.
 
     The last layer computes in float32 even under a mixed-precision policy,
     as Keras recommends, so the loss sees full-precision logits.
@@ -19,18 +22,18 @@ def preset_layers(cfg: Any, *, input_shape: tuple[int, ...], outputs: int) -> li
     import keras
 
     head = keras.layers.Dense(outputs, dtype="float32", name="logits")
-    if cfg.preset == "logreg":
+    if config.preset == "logreg":
         return [*_flatten(input_shape), head]
-    if cfg.preset == "mlp":
+    if config.preset == "mlp":
         body = []
-        for units in cfg.hidden:
-            body.append(keras.layers.Dense(units, activation=cfg.activation))
-            if cfg.dropout > 0:
-                body.append(keras.layers.Dropout(cfg.dropout))
+        for units in config.hidden:
+            body.append(keras.layers.Dense(units, activation=config.activation))
+            if config.dropout > 0:
+                body.append(keras.layers.Dropout(config.dropout))
         return [*_flatten(input_shape), *body, head]
-    if cfg.preset == "cnn":
-        return [*_cnn_body(cfg, input_shape), head]
-    raise ConfigError("must be one of: logreg, mlp, cnn", key_path="model.preset", value=cfg.preset)
+    if config.preset == "cnn":
+        return [*_cnn_body(config, input_shape), head]
+    raise ConfigError("must be one of: logreg, mlp, cnn", key_path="model.preset", value=config.preset)
 
 
 def _flatten(input_shape: tuple[int, ...]) -> list[Any]:
@@ -39,7 +42,7 @@ def _flatten(input_shape: tuple[int, ...]) -> list[Any]:
     return [keras.layers.Flatten()] if len(input_shape) > 1 else []
 
 
-def _cnn_body(cfg: Any, input_shape: tuple[int, ...]) -> list[Any]:
+def _cnn_body(config: ModelConfig, input_shape: tuple[int, ...]) -> list[Any]:
     """Conv 3x3 (same padding) + activation, then 2x2 max-pooling while the image is >= 2 wide."""
     import keras
 
@@ -48,14 +51,14 @@ def _cnn_body(cfg: Any, input_shape: tuple[int, ...]) -> list[Any]:
     if shape != input_shape:
         layers.append(keras.layers.Reshape(shape))
     height, width = shape[0], shape[1]
-    for filters in cfg.filters:
-        layers.append(keras.layers.Conv2D(filters, 3, padding="same", activation=cfg.activation))
+    for filters in config.filters:
+        layers.append(keras.layers.Conv2D(filters, 3, padding="same", activation=config.activation))
         if min(height, width) >= 2:
             layers.append(keras.layers.MaxPooling2D(2))
             height, width = height // 2, width // 2
     layers.append(keras.layers.Flatten())
-    if cfg.dropout > 0:
-        layers.append(keras.layers.Dropout(cfg.dropout))
+    if config.dropout > 0:
+        layers.append(keras.layers.Dropout(config.dropout))
     return layers
 
 

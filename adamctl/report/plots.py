@@ -5,19 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Sequence
 
+from adamctl.store import SweepDir
+
 __all__ = ["curves_plot", "heatmap_plot", "point_curves"]
 
 
-def point_curves(sweep_dir: Path, plan: dict[str, Any], metric: str) -> dict[str, Any]:
+def point_curves(sweep_dir: SweepDir, plan: dict[str, Any], metric: str) -> dict[str, Any]:
     """Per grid point: a DataFrame of ``metric`` by epoch, one column per seed."""
     import pandas as pd
 
+    from adamctl.store.metrics import metrics_frame
+
     curves: dict[str, Any] = {}
     for trial in plan["trials"]:
-        metrics = Path(sweep_dir) / "trials" / trial["id"] / "metrics.csv"
-        if not metrics.is_file():
-            continue
-        frame = pd.read_csv(metrics)
+        frame = metrics_frame(sweep_dir.trial(trial["id"]))
         if metric not in frame.columns:
             continue
         series = frame.set_index("epoch")[metric].rename(f"seed {trial['seed']}")
@@ -31,7 +32,7 @@ def _label(plan: dict[str, Any], point: str) -> str:
                      else f"{key.split('.')[-1]}={value}" for key, value in values.items())
 
 
-def curves_plot(sweep_dir: Path, plan: dict[str, Any], metric: str, path: Path) -> Path | None:
+def curves_plot(sweep_dir: SweepDir, plan: dict[str, Any], metric: str, path: Path) -> Path | None:
     """``metric`` against epoch for every grid point: mean over seeds, with a ±1 std band."""
     curves = point_curves(sweep_dir, plan, metric)
     if not curves:

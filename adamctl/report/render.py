@@ -6,7 +6,7 @@ import json
 import math
 from typing import Any
 
-__all__ = ["FORMATS", "render_text", "rich_table", "markdown"]
+__all__ = ["FORMATS", "format_cell", "render_text", "rich_table", "markdown"]
 
 FORMATS = ("table", "csv", "markdown", "json")
 
@@ -35,7 +35,7 @@ def rich_table(table: Any) -> Any:
     for column in table.frame.columns:
         out.add_column(str(column), justify="right")
     for row in table.frame.itertuples(index=False):
-        out.add_row(*(_cell(value) for value in row))
+        out.add_row(*(format_cell(value) for value in row))
     return out
 
 
@@ -43,11 +43,12 @@ def markdown(frame: Any) -> str:
     """A GitHub-flavoured Markdown table."""
     header = "| " + " | ".join(str(c) for c in frame.columns) + " |"
     rule = "|" + "|".join("---:" for _ in frame.columns) + "|"
-    rows = ["| " + " | ".join(_cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    rows = ["| " + " | ".join(format_cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
     return "\n".join([header, rule, *rows]) + "\n"
 
 
-def _cell(value: Any) -> str:
+def format_cell(value: Any) -> str:
+    """The one number format of every table: floats to 4 significant digits, NaN blank."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, float):

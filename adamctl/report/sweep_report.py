@@ -4,30 +4,27 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
 from adamctl._atomic import atomic_write_text
+from adamctl.store import SweepDir
 
 __all__ = ["write_sweep_report"]
 
 
-def write_sweep_report(sweep_dir: Path) -> Path:
+def write_sweep_report(sweep_dir: SweepDir | Path) -> Path:
     """Write ``curves.png``, ``heatmap.png`` (two-key grids) and ``report.md``; return the report."""
-    import pandas as pd
-
     from adamctl.report.plots import curves_plot, heatmap_plot
     from adamctl.report.render import markdown
     from adamctl.report.tables import sweep_table
+    from adamctl.store.tables import results_frame, summary_frame
 
-    sweep_dir = Path(sweep_dir)
-    plan = yaml.safe_load((sweep_dir / "sweep.yaml").read_text())
-    table = sweep_table(sweep_dir)
+    sweep = SweepDir(sweep_dir)
+    plan = sweep.read_plan()
+    table = sweep_table(sweep.root)
     metric, keys = table.metric, list(plan["grid"])
-    summary_path = sweep_dir / "summary.csv"
-    summary = pd.read_csv(summary_path) if summary_path.is_file() else pd.DataFrame()
-    curves = curves_plot(sweep_dir, plan, metric, sweep_dir / "curves.png")
-    heatmap = heatmap_plot(summary, keys, f"final_{metric}_mean", metric, sweep_dir / "heatmap.png")
-    results = pd.read_csv(sweep_dir / "results.csv")
+    curves = curves_plot(sweep, plan, metric, sweep.curves_path)
+    heatmap = heatmap_plot(summary_frame(sweep), keys, f"final_{metric}_mean", metric,
+                           sweep.heatmap_path)
+    results = results_frame(sweep)
     counts = results["status"].value_counts().to_dict()
     lines = [
         f"# Sweep {plan['name']}", "",
@@ -45,6 +42,5 @@ def write_sweep_report(sweep_dir: Path) -> Path:
     if not failed.empty:
         lines += ["## Trials that did not complete", ""]
         lines += [f"- {r.trial}: {r.status}: {r.error}" for r in failed.itertuples()]
-    path = sweep_dir / "report.md"
-    atomic_write_text(path, "\n".join(lines) + "\n")
-    return path
+    atomic_write_text(sweep.report_path, "\n".join(lines) + "\n")
+    return sweep.report_path

@@ -1,7 +1,8 @@
 """Result tables as pandas DataFrames: no printing here, only data.
 
-``run_table`` reads one run's metrics.csv; ``sweep_table`` reads a sweep's
-summary.csv and keeps the swept keys and the chosen metric, best first.
+``run_table`` is one run's metrics.csv; ``sweep_table`` a sweep's summary.csv
+keeping the swept keys and the chosen metric, best first. The files are read
+by :mod:`adamctl.store.tables`.
 """
 
 from __future__ import annotations
@@ -9,9 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from adamctl.errors import UsageError
+from adamctl.store import RunDir, SweepDir
 
 __all__ = ["ReportTable", "load_report", "run_table", "sweep_table"]
 
@@ -27,22 +27,22 @@ class ReportTable:
 def load_report(path: Path, *, metric: str | None = None, mode: str | None = None) -> ReportTable:
     """The table for ``path``: a sweep directory, a run directory, or a trial inside a sweep."""
     path = Path(path)
-    if (path / "sweep.yaml").is_file():
+    if SweepDir(path).is_sweep():
         return sweep_table(path, metric=metric, mode=mode)
-    if (path / "metrics.csv").is_file() or (path / "summary.json").is_file():
+    run = RunDir(path)
+    if run.metrics_path.is_file() or run.summary_path.is_file():
         return run_table(path)
     raise UsageError(
         f"{path} is neither a run directory (metrics.csv) nor a sweep directory (sweep.yaml)"
     )
 
 
-def run_table(run_dir: Path) -> ReportTable:
-    """One run's metrics.csv, one row per epoch."""
-    import pandas as pd
+def run_table(run_dir: Path, *, title: str | None = None) -> ReportTable:
+    """One run's metrics.csv, one row per epoch (titled ``run <dir>`` unless ``title``)."""
+    from adamctl.store.metrics import metrics_frame
 
-    metrics = Path(run_dir) / "metrics.csv"
-    frame = pd.read_csv(metrics) if metrics.is_file() else pd.DataFrame(columns=["epoch"])
-    return ReportTable(frame, kind="run", title=f"run {run_dir}")
+    frame = metrics_frame(RunDir(run_dir))
+    return ReportTable(frame, kind="run", title=title or f"run {run_dir}")
 
 
 def sweep_table(sweep_dir: Path, *, metric: str | None = None, mode: str | None = None) -> ReportTable:
@@ -51,23 +51,22 @@ def sweep_table(sweep_dir: Path, *, metric: str | None = None, mode: str | None 
     The metric is ``sweep.metric`` (default val_loss) at the end of training
     (``final_<metric>``); ``mode`` min or max says which end is best.
     """
-    import pandas as pd
+    from adamctl.store.tables import summary_frame
 
-    sweep_dir = Path(sweep_dir)
-    plan = yaml.safe_load((sweep_dir / "sweep.yaml").read_text())
+    sweep = SweepDir(sweep_dir)
+    plan = sweep.read_plan()
     metric, mode = metric or plan["metric"], mode or plan["mode"]
     swept = list(plan["grid"])
-    summary_path = sweep_dir / "summary.csv"
-    summary = pd.read_csv(summary_path) if summary_path.is_file() else pd.DataFrame()
+    summary = summary_frame(sweep)
     column = f"final_{metric}"
     if not summary.empty and f"{column}_mean" not in summary.columns:
         known = sorted(c[len("final_"):-len("_mean")] for c in summary.columns
                        if c.startswith("final_") and c.endswith("_mean"))
-        raise UsageError(f"metric {metric!r} is not in {summary_path}; choose one of: {', '.join(known)}")
+        raise UsageError(f"metric {metric!r} is not in {sweep.summary_path}; choose one of: {', '.join(known)}")
     frame = _sweep_rows(summary, swept, column, metric)
     if not frame.empty:
         frame = frame.sort_values(f"{metric} mean", ascending=(mode == "min"), na_position="last")
-    return ReportTable(frame.reset_index(drop=True), kind="sweep", title=f"sweep {sweep_dir}",
+    return ReportTable(frame.reset_index(drop=True), kind="sweep", title=f"sweep {sweep.root}",
                        metric=metric, mode=mode)
 
 

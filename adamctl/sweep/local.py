@@ -39,7 +39,8 @@ def run_job(job: TrialJob) -> dict[str, Any]:
     from adamctl.config import config_from_dict
     from adamctl.errors import AdamctlError, Interrupted, TrainingDiverged
     from adamctl.training.run import train
-    from adamctl.training.summary import read_summary
+    from adamctl.store import RunDir
+    from adamctl.store.summary import summary_of
 
     keras.backend.clear_session()  # a fresh graph and name counters for each trial
     run_dir = Path(job.run_dir)
@@ -57,22 +58,15 @@ def run_job(job: TrialJob) -> dict[str, Any]:
         status, error = "diverged", str(failure)
     except (AdamctlError, Exception) as failure:  # a trial's failure must not stop the sweep
         status, error = "failed", f"{type(failure).__name__}: {failure}"
-    summary_path = run_dir / "summary.json"
-    summary = read_summary(summary_path) if summary_path.exists() else None
+    summary = summary_of(RunDir(run_dir))
     return {"trial": job.trial_id, "status": status, "error": error, "summary": summary}
 
 
 def _worker_main(connection: Connection, threads: int) -> None:
     """A worker's life: limit threads, then run the jobs it is sent until told to stop."""
-    if os.environ.get("ADAMCTL_DEBUG", "") in ("", "0"):
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    from adamctl.training.backend import native_stderr_hidden
+    from adamctl.training.backend import setup_worker_process
 
-    with native_stderr_hidden():
-        import tensorflow as tf
-
-    tf.config.threading.set_intra_op_parallelism_threads(threads)
-    tf.config.threading.set_inter_op_parallelism_threads(1)
+    setup_worker_process(threads)
     while True:
         job = connection.recv()
         if job is None:

@@ -18,16 +18,10 @@ __all__ = ["run_ray"]
 
 def _ray_trial(job: Any, threads: int) -> dict[str, Any]:
     """The task body: limit TensorFlow's threads once per worker, then run the trial."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    import tensorflow as tf
-
     from adamctl.sweep.local import run_job
+    from adamctl.training.backend import setup_worker_process
 
-    try:
-        tf.config.threading.set_intra_op_parallelism_threads(threads)
-        tf.config.threading.set_inter_op_parallelism_threads(1)
-    except RuntimeError:
-        pass  # already set in this warm worker: TensorFlow refuses a second time
+    setup_worker_process(threads)
     return run_job(job)
 
 

@@ -1,7 +1,7 @@
 """A sweep's tables: one row per trial (results.csv), one per grid point (summary.csv).
 
-Pure functions over records and pandas DataFrames; the only I/O is the
-atomic CSV writes at the end.
+Pure functions over records and pandas DataFrames; writing and reading the
+tables belongs to :mod:`adamctl.store.tables`.
 """
 
 from __future__ import annotations
@@ -9,9 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from adamctl._atomic import atomic_write_text
-
-__all__ = ["trial_record", "results_frame", "aggregate", "write_tables", "RESULT_LEAD_COLUMNS"]
+__all__ = ["trial_record", "results_frame", "aggregate", "RESULT_LEAD_COLUMNS"]
 
 RESULT_LEAD_COLUMNS = ("trial", "point", "seed", "status")
 _TAIL_COLUMNS = ("steps", "wall_time_s", "error", "run_dir")
@@ -81,9 +79,3 @@ def aggregate(results, swept: Sequence[str]):
         table[f"{metric}_std"] = grouped[metric].std(ddof=1)
         table[f"{metric}_count"] = grouped[metric].count()
     return table.reset_index()
-
-
-def write_tables(sweep_dir: Path, results, summary) -> None:
-    """Write results.csv and summary.csv atomically (pandas writes floats in full precision)."""
-    atomic_write_text(Path(sweep_dir) / "results.csv", results.to_csv(index=False))
-    atomic_write_text(Path(sweep_dir) / "summary.csv", summary.to_csv(index=False))

@@ -1,63 +1,17 @@
 """Run a sweep plan into a sweep directory, or continue one that was interrupted.
 
-Layout::
-
-    <sweep>/sweep.yaml          the resolved plan, written before any trial runs
-    <sweep>/trials/<trial-id>/  one complete run directory per trial
-    <sweep>/results.csv         one row per trial, rewritten as trials finish
-    <sweep>/summary.csv         one row per grid point, mean/std/count over seeds
-    <sweep>/report.md           the sorted table and the plots
+The directory's layout belongs to :class:`adamctl.store.SweepDir`.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Callable
 
-import yaml
-
-from adamctl._atomic import atomic_write_text
-from adamctl.errors import UsageError
+from adamctl.store import SweepDir
 from adamctl.sweep.plan import SweepPlan, plan_from_dict
-from adamctl.training.rundir import RunDir, stamped_path
 
-__all__ = ["SweepDir", "SweepOutcome", "run_sweep", "load_plan", "new_sweep_dir"]
-
-
-class SweepDir:
-    """The one owner of every path inside a sweep directory."""
-
-    def __init__(self, root: Path | str) -> None:
-        self.root = Path(root)
-
-    @property
-    def plan_path(self) -> Path:
-        return self.root / "sweep.yaml"
-
-    @property
-    def results_path(self) -> Path:
-        return self.root / "results.csv"
-
-    @property
-    def summary_path(self) -> Path:
-        return self.root / "summary.csv"
-
-    @property
-    def report_path(self) -> Path:
-        return self.root / "report.md"
-
-    def trial(self, trial_id: str) -> RunDir:
-        return RunDir(self.root / "trials" / trial_id)
-
-    def is_sweep(self) -> bool:
-        return self.plan_path.is_file()
-
-
-def new_sweep_dir(runs_root: Path, name: str, *, now: _dt.datetime | None = None) -> SweepDir:
-    """A fresh ``<runs_root>/<name>-sweep-<YYYYmmdd-HHMMSS>`` (``-2``... on a clash)."""
-    return SweepDir(stamped_path(runs_root, f"{name}-sweep", now=now))
+__all__ = ["SweepOutcome", "run_sweep", "load_plan"]
 
 
 @dataclass
@@ -71,12 +25,7 @@ class SweepOutcome:
 
 def load_plan(sweep_dir: SweepDir) -> SweepPlan:
     """The plan in ``sweep.yaml`` of an existing sweep directory."""
-    if not sweep_dir.is_sweep():
-        raise UsageError(
-            f"{sweep_dir.root} is not a sweep directory (it has no sweep.yaml); "
-            'start one with "adamctl sweep CONFIG"'
-        )
-    return plan_from_dict(yaml.safe_load(sweep_dir.plan_path.read_text()))
+    return plan_from_dict(sweep_dir.read_plan())
 
 
 def run_sweep(
@@ -98,13 +47,7 @@ def run_sweep(
     from adamctl.sweep.local import TrialJob
 
     if not resume:
-        if sweep_dir.is_sweep():
-            raise UsageError(
-                f'{sweep_dir.root} already holds a sweep; use "adamctl sweep --resume '
-                f'{sweep_dir.root}" or choose another --sweep-dir'
-            )
-        sweep_dir.root.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(sweep_dir.plan_path, yaml.safe_dump(plan.to_dict(), sort_keys=False))
+        sweep_dir.create(plan.to_dict())
     records = _initial_records(plan, sweep_dir)
     jobs = [
         TrialJob(t.id, str(sweep_dir.trial(t.id).root), plan.configs[t.id],
@@ -142,12 +85,11 @@ def _execute(jobs, *, executor, address, workers, on_outcome) -> None:
 
 def _initial_records(plan: SweepPlan, sweep_dir: SweepDir) -> dict[str, dict[str, Any]]:
     """Each trial's row as things stand on disk (pending when it never started)."""
-    from adamctl.training.summary import read_summary
+    from adamctl.store.summary import summary_of
 
     records = {}
     for trial in plan.trials:
-        run = sweep_dir.trial(trial.id)
-        summary = read_summary(run.summary_path) if run.summary_path.exists() else None
+        summary = summary_of(sweep_dir.trial(trial.id))
         status = summary["status"] if summary else "pending"
         records[trial.id] = _record(plan, sweep_dir, trial,
                                     {"status": status, "error": None, "summary": summary})
@@ -165,13 +107,14 @@ def _record(plan: SweepPlan, sweep_dir: SweepDir, trial: Any, outcome: dict[str,
 
 
 def _write(plan: SweepPlan, sweep_dir: SweepDir, records: dict, *, final: bool = False) -> Any:
-    from adamctl.sweep.results import aggregate, results_frame, write_tables
+    from adamctl.store.tables import write_sweep_tables
+    from adamctl.sweep.results import aggregate, results_frame
 
     ordered = [records[t.id] for t in plan.trials]
     results = results_frame(ordered, plan.swept_keys)
-    write_tables(sweep_dir.root, results, aggregate(results, plan.swept_keys))
+    write_sweep_tables(sweep_dir, results, aggregate(results, plan.swept_keys))
     if final:
         from adamctl.report.sweep_report import write_sweep_report
 
-        write_sweep_report(sweep_dir.root)
+        write_sweep_report(sweep_dir)
     return results

@@ -1,11 +1,11 @@
-"""Training: run directories, the loop, summaries.
+"""Training: a config becomes a trained model in a run directory, and resumes.
 
-Importing this package does not import Keras; the functions that train do.
+The run directory itself (paths, checkpoints, metrics.csv, summary.json) is
+:mod:`adamctl.store`. Importing this package does not import Keras; the
+functions that train do.
 """
 
-from adamctl.training.rundir import RunDir, new_run_dir
-
-__all__ = ["RunDir", "new_run_dir", "train", "RunResult"]
+__all__ = ["train", "RunResult"]
 
 
 def __getattr__(name: str):

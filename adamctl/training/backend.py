@@ -18,7 +18,15 @@ from typing import Iterator
 
 from adamctl.errors import ConfigError
 
-__all__ = ["compute_threads", "gpu_available", "native_stderr_hidden", "select_backend", "versions"]
+__all__ = [
+    "compute_threads",
+    "debug_requested",
+    "gpu_available",
+    "native_stderr_hidden",
+    "select_backend",
+    "setup_worker_process",
+    "versions",
+]
 
 _BACKEND_MODULES = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
 _BACKEND_DISTRIBUTIONS = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
@@ -65,10 +73,40 @@ def _import_keras_quietly() -> None:
     run-time chatter (graph-attribute notices during evaluation, for one)
     out of the user's terminal, unless ``--debug`` is on.
     """
-    if os.environ.get("ADAMCTL_DEBUG", "") in ("", "0"):
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    _quiet_native_logs()
     with native_stderr_hidden():
         import keras  # noqa: F401
+
+
+def debug_requested() -> bool:
+    """Whether ``--debug`` or ``ADAMCTL_DEBUG=1`` asks for native logs and tracebacks."""
+    return os.environ.get("ADAMCTL_DEBUG", "") not in ("", "0")
+
+
+def _quiet_native_logs() -> None:
+    """TensorFlow's C++ log level 3 (errors only), unless debugging or already set."""
+    if not debug_requested():
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def setup_worker_process(threads: int) -> None:
+    """Prepare a sweep worker (local or Ray) before its first trial.
+
+    TensorFlow is imported once, quietly unless debugging, and limited to
+    ``threads`` intra-op threads and one inter-op thread, so that workers
+    sharing a machine do not oversubscribe its cores. A warm worker that was
+    set up before keeps its settings (TensorFlow refuses to change them once
+    it has run an op).
+    """
+    _quiet_native_logs()
+    with native_stderr_hidden():
+        import tensorflow as tf
+
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+    except RuntimeError:
+        pass  # already initialized in this process
 
 
 @contextlib.contextmanager
@@ -81,7 +119,7 @@ def native_stderr_hidden() -> Iterator[None]:
     They stay visible with ``--debug`` / ``ADAMCTL_DEBUG=1``. Python
     exceptions are unaffected.
     """
-    if os.environ.get("ADAMCTL_DEBUG", "") not in ("", "0"):
+    if debug_requested():
         yield
         return
     sys.stderr.flush()

@@ -10,22 +10,26 @@ callbacks, so anything written for ``fit`` hooks in the same way.
 from __future__ import annotations
 
 import math
-import os
-import signal
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
 from adamctl.data import iterate_batches
 
+if TYPE_CHECKING:
+    import keras
+
+    from adamctl.data import Dataset
+
 __all__ = ["LoopState", "StopReason", "train_loop", "epoch_batches", "steps_per_epoch"]
 
 
-class StopReason:
-    """Why the loop ended."""
+class StopReason(StrEnum):
+    """Why the loop ended (a string, so it compares and prints as its value)."""
 
     COMPLETED = "completed"
     INTERRUPTED = "interrupted"
@@ -56,7 +60,7 @@ class LoopState:
     step: int = 0
     elapsed_s: float = 0.0
     logs: dict[str, float] = field(default_factory=dict)
-    stop_reason: str | None = None
+    stop_reason: StopReason | None = None
     diverged_at: int | None = None
 
     @property
@@ -98,14 +102,14 @@ def epoch_batches(
 
 
 def train_loop(
-    model: Any,
-    dataset: Any,
+    model: keras.Model,
+    dataset: Dataset,
     state: LoopState,
     *,
     batch_size: int,
     seed: int,
     shuffle: bool,
-    callbacks: Sequence[Any] = (),
+    callbacks: Sequence[keras.callbacks.Callback] = (),
     should_stop: Callable[[], bool] = lambda: False,
 ) -> LoopState:
     """Train from ``state`` to the end, or until ``should_stop()`` or a non-finite loss.
@@ -134,10 +138,10 @@ def train_loop(
 class _Loop:
     """One session of training: the model, its data and hooks, and where it stands."""
 
-    model: Any
-    dataset: Any
+    model: keras.Model
+    dataset: Dataset
     state: LoopState
-    hooks: Any
+    hooks: keras.callbacks.CallbackList
     batch_size: int
     seed: int
     shuffle: bool
@@ -145,7 +149,6 @@ class _Loop:
 
     def __post_init__(self) -> None:
         self.started = time.perf_counter() - self.state.elapsed_s
-        self.kill_at = os.environ.get(_KILL_AT_VARIABLE) or None
 
     def tick(self) -> None:
         self.state.elapsed_s = time.perf_counter() - self.started
@@ -180,7 +183,6 @@ class _Loop:
             state.stop_reason, state.diverged_at = StopReason.DIVERGED, state.step
             return False
         self.hooks.on_train_batch_end(state.step_in_epoch - 1, dict(state.logs))
-        self._maybe_kill(f"step:{state.step}")
         if self.should_stop() and state.step_in_epoch < state.steps_per_epoch:
             state.stop_reason = StopReason.INTERRUPTED
             return False
@@ -199,24 +201,12 @@ class _Loop:
         self.tick()
         # on_epoch_end sees the finished epoch's index, as with fit.
         self.hooks.on_epoch_end(state.epoch - 1, dict(logs))
-        self._maybe_kill(f"epoch:{state.epoch}")
         if self.should_stop() and not state.finished:
             state.stop_reason = StopReason.INTERRUPTED
 
-    def _maybe_kill(self, point: str) -> None:
-        if self.kill_at == point:
-            os.kill(os.getpid(), signal.SIGKILL)
-
-
-# A fault-injection point for the resume tests: ADAMCTL_KILL_AT=step:N sends
-# this process SIGKILL right after step N's callbacks (checkpoints included),
-# ADAMCTL_KILL_AT=epoch:E right after epoch E's end. A real, uncatchable
-# kill, at a point a test can name.
-_KILL_AT_VARIABLE = "ADAMCTL_KILL_AT"
-
 
 @contextmanager
-def _metrics_kept_across_steps(model: Any):
+def _metrics_kept_across_steps(model: keras.Model):
     """Let the running metrics accumulate over an epoch's ``train_on_batch`` calls.
 
     Keras 3.15's ``train_on_batch`` resets every metric at each call, so its
@@ -233,12 +223,12 @@ def _metrics_kept_across_steps(model: Any):
         del model.reset_metrics
 
 
-def _metric_results(model: Any) -> dict[str, float]:
+def _metric_results(model: keras.Model) -> dict[str, float]:
     """The running training metrics of the epoch (loss first)."""
     return {name: float(value) for name, value in model.get_metrics_result().items()}
 
 
-def _validate(model: Any, dataset: Any, batch_size: int) -> dict[str, float]:
+def _validate(model: keras.Model, dataset: Dataset, batch_size: int) -> dict[str, float]:
     """Validation metrics, prefixed ``val_``; empty without validation data."""
     if len(dataset.x_val) == 0:
         return {}
@@ -248,7 +238,7 @@ def _validate(model: Any, dataset: Any, batch_size: int) -> dict[str, float]:
     return {f"val_{name}": float(value) for name, value in logs.items()}
 
 
-def current_learning_rate(optimizer: Any) -> float:
+def current_learning_rate(optimizer: keras.optimizers.Optimizer) -> float:
     """The learning rate the next step will use (a schedule is evaluated at it)."""
     inner = getattr(optimizer, "inner_optimizer", optimizer)
     return float(np.asarray(inner.learning_rate))

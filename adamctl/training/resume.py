@@ -8,21 +8,36 @@ function of (seed, epoch).
 
 from __future__ import annotations
 
-import datetime as _dt
 import warnings
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Callable, NamedTuple, Sequence
 
+from adamctl._clock import now_iso
 from adamctl.config import config_from_dict, diff_configs, load_config, write_config
 from adamctl.errors import CheckpointError, ConfigError, UsageError
-from adamctl.training.lock import RunLock
-from adamctl.training.metrics_file import read_metrics_rows
+from adamctl.store.lock import RunLock
+from adamctl.store.metrics import read_metrics_rows
+from adamctl.store.rundir import RunDir
+from adamctl.store.summary import RunSummary
 from adamctl.training.run import RunResult, new_loop_state, run_session
-from adamctl.training.rundir import RunDir
 from adamctl.training.session import prepare
-from adamctl.training.summary import RunSummary
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from adamctl.config.schema import Config
+    from adamctl.store.checkpoint import CheckpointData
+    from adamctl.training.loop import LoopState
+    from adamctl.training.session import Session
 
 __all__ = ["resume"]
+
+
+class _Found(NamedTuple):
+    """The checkpoint a resume starts from: its folder and what it holds."""
+
+    path: Path
+    data: CheckpointData
 
 
 def resume(
@@ -30,7 +45,7 @@ def resume(
     *,
     overrides: Sequence[str] = (),
     allow_drift: bool = False,
-    console: Any = None,
+    console: Console | None = None,
     warn: Callable[[str], None] | None = None,
 ) -> RunResult:
     """Continue the run in ``run_dir`` from its newest valid checkpoint.
@@ -75,9 +90,9 @@ def resume(
         return run_session(session, run, state, summary, console=console)
 
 
-def _newest_valid(run: RunDir, warn: Callable[[str], None]) -> Any:
+def _newest_valid(run: RunDir, warn: Callable[[str], None]) -> _Found | None:
     """The newest valid checkpoint's data, None if there was never one; raises if all are bad."""
-    from adamctl.training.checkpoint import latest_valid_checkpoint, read_checkpoint
+    from adamctl.store.checkpoint import latest_valid_checkpoint, read_checkpoint
 
     existing = run.checkpoint_dirs()
     path = latest_valid_checkpoint(run, warn=warn)
@@ -86,10 +101,11 @@ def _newest_valid(run: RunDir, warn: Callable[[str], None]) -> Any:
             f"{run.root}: none of its {len(existing)} checkpoints is valid "
             f"(newest: {existing[-1].name}); the run cannot be resumed"
         )
-    return None if path is None else (path, read_checkpoint(path))
+    return None if path is None else _Found(path, read_checkpoint(path))
 
 
-def _check_drift(run, checkpoint, config, overrides, allow_drift, summary) -> None:
+def _check_drift(run: RunDir, checkpoint: _Found, config: Config, overrides: Sequence[str],
+                 allow_drift: bool, summary: RunSummary | None) -> None:
     """Refuse a config that differs from the checkpoint's, unless drift is allowed."""
     path, data = checkpoint
     changes = diff_configs(config_from_dict(data.config), config)
@@ -107,11 +123,11 @@ def _check_drift(run, checkpoint, config, overrides, allow_drift, summary) -> No
             "at_step": data.step,
             "overrides": list(overrides),
             "changes": [{"key": key, "old": old, "new": new} for key, old, new in changes],
-            "at": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+            "at": now_iso(),
         })
 
 
-def _restore_position(session: Any, checkpoint: Any, state: Any) -> None:
+def _restore_position(session: Session, checkpoint: _Found, state: LoopState) -> None:
     from adamctl.training.state_io import restore
 
     path, data = checkpoint
@@ -120,7 +136,8 @@ def _restore_position(session: Any, checkpoint: Any, state: Any) -> None:
     state.elapsed_s = data.elapsed_s
 
 
-def _reopen_summary(run: RunDir, summary: RunSummary | None, state: Any, checkpoint: Any) -> RunSummary:
+def _reopen_summary(run: RunDir, summary: RunSummary | None, state: LoopState,
+                    checkpoint: _Found | None) -> RunSummary:
     """Set the summary back to the checkpoint's position and mark it running."""
     if summary is None:
         summary = RunSummary(run.summary_path, {})
@@ -131,7 +148,7 @@ def _reopen_summary(run: RunDir, summary: RunSummary | None, state: Any, checkpo
     if checkpoint is not None:
         summary.data.setdefault("resumed", []).append({
             "from_checkpoint": checkpoint[0].name, "step": state.step,
-            "at": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+            "at": now_iso(),
         })
     summary.finish("running", error=None)
     return summary

@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
-import os
 import signal
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import yaml
 
-from adamctl._atomic import atomic_write_text, fsync_dir
+from adamctl._atomic import atomic_output_path, atomic_write_text
 from adamctl.config import config_hash, config_to_dict, write_config
 from adamctl.config.schema import Config
 from adamctl.errors import Interrupted, TrainingDiverged
+from adamctl.store.lock import RunLock
+from adamctl.store.rundir import RUNS_ROOT, RunDir, new_run_dir
+from adamctl.store.summary import RunSummary
 from adamctl.training.backend import compute_threads, versions
 from adamctl.training.interrupts import StopOnSignal, exit_code_for
-from adamctl.training.lock import RunLock
 from adamctl.training.loop import LoopState, StopReason, steps_per_epoch, train_loop
-from adamctl.training.rundir import RunDir, new_run_dir
 from adamctl.training.session import Session, prepare
-from adamctl.training.summary import RunSummary
+
+if TYPE_CHECKING:
+    import keras
+    from rich.console import Console
 
 __all__ = ["RunResult", "train", "save_weights_atomic", "run_session", "new_loop_state"]
 
@@ -39,9 +42,9 @@ def train(
     *,
     file: str | Path | None = None,
     run_dir: Path | None = None,
-    runs_root: Path = Path("runs"),
+    runs_root: Path = RUNS_ROOT,
     overrides: Sequence[str] = (),
-    console: Any = None,
+    console: Console | None = None,
 ) -> RunResult:
     """Train ``config`` into a new run directory and return where it went.
 
@@ -104,11 +107,12 @@ def _identity(session: Session, run: RunDir, state: LoopState) -> dict[str, Any]
 
 
 def run_session(
-    session: Session, run: RunDir, state: LoopState, summary: RunSummary, *, console: Any
+    session: Session, run: RunDir, state: LoopState, summary: RunSummary, *,
+    console: Console | None
 ) -> RunResult:
     """Run the loop from ``state`` with the standard callbacks and settle the status."""
     checkpointing = _checkpointing(session, run, state)
-    hooks = _callbacks(run, state, summary, console) + [checkpointing]
+    hooks = _callbacks(run, state, summary, console) + [checkpointing] + _fault_injection(state)
     data = session.config.data
     with StopOnSignal() as stop:
         try:
@@ -127,7 +131,8 @@ def run_session(
     return _settle(session, run, state, summary)
 
 
-def _callbacks(run: RunDir, state: LoopState, summary: RunSummary, console: Any) -> list[Any]:
+def _callbacks(run: RunDir, state: LoopState, summary: RunSummary,
+               console: Console | None) -> list[keras.callbacks.Callback]:
     from adamctl.training.callbacks.metrics_csv import MetricsCSV
     from adamctl.training.callbacks.summary import SummaryUpdater
 
@@ -140,10 +145,17 @@ def _callbacks(run: RunDir, state: LoopState, summary: RunSummary, console: Any)
     return hooks
 
 
-def _checkpointing(session: Session, run: RunDir, state: LoopState) -> Any:
+def _fault_injection(state: LoopState) -> list[keras.callbacks.Callback]:
+    """The tests' kill point, last so that checkpoints are written first; usually none."""
+    from adamctl.training.callbacks.kill_at import kill_at_from_environment
+
+    return kill_at_from_environment(state)
+
+
+def _checkpointing(session: Session, run: RunDir, state: LoopState) -> keras.callbacks.Callback:
     """The callback that snapshots ``session`` into ``run``'s checkpoints."""
     from adamctl.training.callbacks.checkpointing import Checkpointing
-    from adamctl.training.checkpoint import write_checkpoint
+    from adamctl.store.checkpoint import write_checkpoint
     from adamctl.training.state_io import all_finite, capture
 
     config = session.config
@@ -191,22 +203,14 @@ def _settle(session: Session, run: RunDir, state: LoopState, summary: RunSummary
     return RunResult(run, "completed", summary.data)
 
 
-def _finalize_weights(model: Any) -> None:
+def _finalize_weights(model: keras.Model) -> None:
     """With ``use_ema``, overwrite the weights with their moving averages, as ``fit`` does."""
     optimizer = getattr(model.optimizer, "inner_optimizer", model.optimizer)
     if getattr(optimizer, "use_ema", False):
         optimizer.finalize_variable_values(model.trainable_variables)
 
 
-def save_weights_atomic(model: Any, path: Path) -> None:
-    """``model.save_weights`` to a temporary sibling, then rename over ``path``."""
-    path = Path(path)
-    temporary = path.with_name(f".tmp-{os.getpid()}-{path.name}")
-    try:
+def save_weights_atomic(model: keras.Model, path: Path) -> None:
+    """``model.save_weights`` to ``path``, whole or not at all."""
+    with atomic_output_path(path) as temporary:
         model.save_weights(temporary)
-        with temporary.open("rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-    fsync_dir(path.parent)

@@ -9,11 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from adamctl.config.schema import Config
 from adamctl.errors import ConfigError, InvalidArgument
 from adamctl.training.backend import gpu_available, select_backend
+
+if TYPE_CHECKING:
+    import keras
+
+    from adamctl.data import Dataset
 
 __all__ = ["Session", "prepare"]
 
@@ -31,13 +36,13 @@ class Session:
     """
 
     config: Config
-    dataset: Any
-    model: Any
+    dataset: Dataset
+    model: keras.Model
     deterministic: bool
     on_gpu: bool
 
     @property
-    def optimizer(self) -> Any:
+    def optimizer(self) -> keras.optimizers.Optimizer:
         return self.model.optimizer
 
 
@@ -85,7 +90,7 @@ def _seed_everything(config: Config, *, on_gpu: bool) -> bool:
     return bool(deterministic)
 
 
-def _build_model(config: Config, dataset: Any, *, file: str | Path | None) -> Any:
+def _build_model(config: Config, dataset: Dataset, *, file: str | Path | None) -> keras.Model:
     from adamctl.models import build_model, check_model_config
 
     check_model_config(config.model, file=file)
@@ -102,7 +107,7 @@ def _build_model(config: Config, dataset: Any, *, file: str | Path | None) -> An
     )
 
 
-def _build_optimizer(config: Config, *, file: str | Path | None) -> Any:
+def _build_optimizer(config: Config, *, file: str | Path | None) -> keras.optimizers.Optimizer:
     from adamctl.core import build_optimizer
 
     try:
@@ -111,7 +116,8 @@ def _build_optimizer(config: Config, *, file: str | Path | None) -> Any:
         raise ConfigError.from_invalid(error, file=file, prefix="optimizer") from error
 
 
-def _compile(model: Any, optimizer: Any, config: Config, dataset: Any) -> None:
+def _compile(model: keras.Model, optimizer: keras.optimizers.Optimizer, config: Config,
+             dataset: Dataset) -> None:
     from adamctl.models import outputs_logits, resolve_loss, resolve_metrics
 
     model.compile(
@@ -122,7 +128,7 @@ def _compile(model: Any, optimizer: Any, config: Config, dataset: Any) -> None:
     _build_all_state(model, dataset, config.data.batch_size)
 
 
-def _build_all_state(model: Any, dataset: Any, batch_size: int) -> None:
+def _build_all_state(model: keras.Model, dataset: Dataset, batch_size: int) -> None:
     """Create every variable now: the model's, the metrics' and the optimizer's slots.
 
     Keras creates them lazily on the first step; a checkpoint's state must be

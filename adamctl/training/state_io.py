@@ -10,18 +10,21 @@ needs nothing saved: it is a pure function of (seed, epoch).
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
 from adamctl.errors import CheckpointError
-from adamctl.training.checkpoint import CheckpointData, Entry
+from adamctl.store.checkpoint import CheckpointData, Entry
 from adamctl.training.loop import LoopState
+
+if TYPE_CHECKING:
+    from adamctl.training.session import Session
 
 __all__ = ["capture", "restore", "all_finite"]
 
 
-def capture(session: Any, state: LoopState, *, config: dict, config_hash: str) -> CheckpointData:
+def capture(session: Session, state: LoopState, *, config: dict, config_hash: str) -> CheckpointData:
     """A snapshot of ``session`` at ``state``'s step boundary (arrays are copies)."""
     model = session.model
     store: dict[str, Any] = {}
@@ -59,7 +62,7 @@ def all_finite(data: CheckpointData) -> bool:
     return True
 
 
-def restore(session: Any, data: CheckpointData, *, source: str) -> None:
+def restore(session: Session, data: CheckpointData, *, source: str) -> None:
     """Load ``data`` into ``session``, refusing anything that does not fit exactly.
 
     Raises:

@@ -14,7 +14,7 @@ import yaml
 from click.testing import CliRunner
 
 from adamctl.cli import cli
-from tests.cli.conftest import TINY, _merge
+from tests.helpers import TINY, merge as _merge
 
 SCHEDULE = {"schedule": "CosineDecay", "initial_learning_rate": 0.01, "decay_steps": 10}
 BIG = 10**23

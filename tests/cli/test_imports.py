@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tests.cli.conftest import run_cli
+from tests.helpers import run_cli
 
 HEAVY = ("tensorflow", "keras", "jax", "torch", "pandas", "ray", "matplotlib")
 
@@ -17,6 +17,7 @@ HEAVY = ("tensorflow", "keras", "jax", "torch", "pandas", "ray", "matplotlib")
     pytest.param("import adamctl.cli", id="cli"),
     pytest.param("import adamctl.core", id="core"),
     pytest.param("import adamctl.config, adamctl.training, adamctl.data, adamctl.models", id="others"),
+    pytest.param("import adamctl.store, adamctl.sweep, adamctl.report", id="store-sweep-report"),
 ])
 def test_import_loads_no_framework(statement):
     script = f"import sys; {statement}; print(sorted(m for m in {HEAVY!r} if m in sys.modules))"

@@ -8,8 +8,8 @@ import numpy as np
 from click.testing import CliRunner
 
 from adamctl.cli import cli
-from adamctl.training.checkpoint import read_checkpoint
-from adamctl.training.rundir import RunDir
+from adamctl.store.checkpoint import read_checkpoint
+from adamctl.store.rundir import RunDir
 
 
 def test_inspect_a_run_shows_norms_of_weights_and_slots(write_config, tmp_path):

@@ -19,9 +19,9 @@ import numpy as np
 import pytest
 import yaml
 
-from adamctl.training.checkpoint import read_checkpoint
-from adamctl.training.rundir import RunDir
-from tests.cli.conftest import TINY, _merge, adamctl_executable, run_cli
+from adamctl.store.checkpoint import read_checkpoint
+from adamctl.store.rundir import RunDir
+from tests.helpers import TINY, adamctl_executable, merge, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -39,7 +39,7 @@ RESUMABLE = {
 
 def _config(tmp_path: Path, extra: dict | None = None, name: str = "config.yaml") -> Path:
     path = tmp_path / name
-    path.write_text(yaml.safe_dump(_merge(_merge(TINY, RESUMABLE), extra or {})))
+    path.write_text(yaml.safe_dump(merge(merge(TINY, RESUMABLE), extra or {})))
     return path
 
 

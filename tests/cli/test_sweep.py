@@ -15,16 +15,16 @@ import yaml
 from click.testing import CliRunner
 
 from adamctl.cli import cli
-from tests.cli.conftest import TINY, _merge, adamctl_executable, run_cli
+from tests.helpers import TINY, adamctl_executable, merge, run_cli
 
 pytestmark = pytest.mark.slow
 
-SMALL = _merge(TINY, {"training": {"epochs": 2}})
+SMALL = merge(TINY, {"training": {"epochs": 2}})
 
 
 def _config(tmp_path: Path, extra: dict | None = None) -> Path:
     path = tmp_path / "sweep.yaml"
-    path.write_text(yaml.safe_dump(_merge(SMALL, extra or {})))
+    path.write_text(yaml.safe_dump(merge(SMALL, extra or {})))
     return path
 
 

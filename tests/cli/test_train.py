@@ -12,7 +12,7 @@ import yaml
 from click.testing import CliRunner
 
 from adamctl.cli import cli
-from tests.cli.conftest import run_cli
+from tests.helpers import run_cli
 
 
 def _train(*args: str, catch: bool = False):
@@ -118,8 +118,8 @@ def test_existing_run_directory_is_refused_with_the_fix(write_config, tmp_path):
 def test_ema_run_saves_the_averaged_weights(write_config, tmp_path):
     import h5py
 
-    from adamctl.training.checkpoint import read_checkpoint
-    from adamctl.training.rundir import RunDir
+    from adamctl.store.checkpoint import read_checkpoint
+    from adamctl.store.rundir import RunDir
 
     config = write_config({"optimizer": {"use_ema": True, "ema_momentum": 0.9}})
     run_dir = tmp_path / "run"
@@ -272,3 +272,20 @@ def test_train_on_another_backend(write_config, tmp_path, backend):
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
     assert summary["status"] == "completed" and summary["versions"]["backend"] == backend
     assert _rows(tmp_path / "run")[-1]["step"] == "12"
+
+
+@pytest.mark.parametrize("umask, expected", [
+    pytest.param(0o022, 0o644, id="umask-022"),
+    pytest.param(0o077, 0o600, id="umask-077"),
+])
+def test_run_files_take_the_mode_the_umask_gives(write_config, tmp_path, umask, expected):
+    import stat
+
+    run_dir = tmp_path / "run"
+    process = run_cli("train", str(write_config()), "--run-dir", str(run_dir), "-q",
+                      cwd=tmp_path, umask=umask)
+    assert process.returncode == 0, process.stderr
+    modes = {name: stat.S_IMODE((run_dir / name).stat().st_mode)
+             for name in ("config.yaml", "overrides.yaml", "metrics.csv", "summary.json",
+                          "model.weights.h5")}
+    assert modes == dict.fromkeys(modes, expected)

@@ -7,7 +7,7 @@ import pytest
 from adamctl.compare.arms import build_arms, infer_mode, swept_keys
 from adamctl.errors import UsageError
 
-from .conftest import KEY
+from tests.compare.helpers import KEY
 
 
 @pytest.mark.parametrize("metric, mode", [

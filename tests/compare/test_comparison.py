@@ -13,7 +13,7 @@ from adamctl.compare import compare
 from adamctl.compare.stats import holm
 from adamctl.errors import AdamctlError, UsageError
 
-from .conftest import KEY, PAIRED, curve
+from tests.compare.helpers import KEY, PAIRED, curve
 
 DOCUMENTED = {"point", "n", "mean", "ci_low", "ci_high", "delta", "delta_ci_low", "delta_ci_high",
               "p_better", "p_value", "tied_with_best", "diverged"}
@@ -127,7 +127,7 @@ def test_nothing_to_compare_is_an_error(paired_results):
 
 
 def test_two_swept_keys_make_one_arm_per_point():
-    from .conftest import trial_rows
+    from tests.compare.helpers import trial_rows
 
     rows = [r for eps in (1e-8, 1e-4) for b1 in (0.8, 0.9)
             for r in trial_rows(eps, [0.5 + eps + b1 / 10 + s / 100 for s in range(3)],

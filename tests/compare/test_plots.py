@@ -11,7 +11,7 @@ import pytest
 from adamctl.compare import compare, plots
 from adamctl.compare.target import performance_profile
 
-from .conftest import curve, trial_rows
+from tests.compare.helpers import curve, trial_rows
 
 
 def _assert_real_png(path):

@@ -17,7 +17,7 @@ from scipy import stats as scipy_stats
 from adamctl.compare.stats import (bootstrap_ci, compare_values, describe, holm, iqm,
                                    probability_better, seeds_needed, smallest_testable_n)
 
-from .conftest import PAIRED
+from tests.compare.helpers import PAIRED
 
 BASE, NEAR, FAR = (np.array(PAIRED[e]) for e in (1e-8, 1e-4, 1e-1))
 

@@ -11,7 +11,7 @@ import pytest
 from adamctl.compare.arms import build_arms
 from adamctl.compare.target import arm_target, first_reach, performance_profile
 
-from .conftest import curve
+from tests.compare.helpers import curve
 
 
 def test_first_reach_is_the_first_logged_step_at_or_past_the_target():

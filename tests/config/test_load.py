@@ -9,7 +9,7 @@ import pytest
 from adamctl.config.load import MAX_CONFIG_BYTES, parse_text, parse_value, read_config, read_yaml
 from adamctl.errors import ConfigError
 
-from tests.cli.conftest import run_cli
+from tests.helpers import run_cli
 
 from .helpers import exactly, write
 

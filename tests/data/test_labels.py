@@ -15,7 +15,6 @@ from adamctl.config.schema import DataConfig
 from adamctl.data import load_dataset
 from adamctl.data.labels import MAX_CLASSES, encode_labels
 from adamctl.errors import ConfigError
-from tests.cli.conftest import write_config  # noqa: F401 (a fixture)
 
 BIG = 2**32
 

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from adamctl.cli import cli
-from tests.cli.conftest import run_cli, write_config  # noqa: F401 (a fixture)
+from tests.helpers import run_cli
 
 RNG = np.random.default_rng(0)
 

@@ -17,7 +17,7 @@ def _cfg(**changes) -> ModelConfig:
     return dataclasses.replace(ModelConfig(), **changes)
 
 
-@pytest.mark.parametrize("cfg, shape", [
+@pytest.mark.parametrize("config, shape", [
     pytest.param(_cfg(preset="logreg"), (16,), id="logreg"),
     pytest.param(_cfg(preset="mlp", hidden=(16,), dropout=0.2), (16,), id="mlp"),
     pytest.param(_cfg(preset="cnn", filters=(4, 8)), (8, 8, 1), id="cnn-images"),
@@ -25,12 +25,12 @@ def _cfg(**changes) -> ModelConfig:
     pytest.param(_cfg(preset=None, layers=({"class_name": "Dense", "units": 8, "activation": "relu"},
                                            {"class_name": "Dense", "units": 3})), (16,), id="layers"),
 ])
-def test_model_builds_and_learns(cfg, shape):
+def test_model_builds_and_learns(config, shape):
     keras.utils.set_random_seed(0)
     rng = np.random.default_rng(0)
     x = rng.normal(size=(256, *shape)).astype("float32")
     y = (x.reshape(256, -1)[:, 0] > 0).astype("int32")
-    model = build_model(cfg, input_shape=shape, task="classification", num_classes=3)
+    model = build_model(config, input_shape=shape, task="classification", num_classes=3)
     assert model.output_shape == (None, 3) and outputs_logits(model)
     model.compile(optimizer="adam", loss=resolve_loss("sparse_categorical_crossentropy",
                                                       "classification"))

@@ -7,7 +7,7 @@ from typing import Any
 
 import keras
 
-from adamctl.training.metrics_file import epoch_row, read_metrics_rows, write_metrics_rows
+from adamctl.store.metrics import epoch_row, read_metrics_rows, write_metrics_rows
 
 __all__ = ["MetricsCSV"]
 

@@ -13,7 +13,7 @@ class SummaryUpdater(keras.callbacks.Callback):
     """Record each finished epoch's metrics into a :class:`RunSummary`.
 
     Args:
-        summary: the run's :class:`~adamctl.training.summary.RunSummary`.
+        summary: the run's :class:`~adamctl.store.summary.RunSummary`.
         state: the loop's :class:`~adamctl.training.loop.LoopState`.
     """
 

@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
 from adamctl.errors import CheckpointError
-from adamctl.training.checkpoint import CheckpointData, latest_valid_checkpoint, read_checkpoint
-from adamctl.training.rundir import RunDir
+from adamctl.store.checkpoint import (
+    CheckpointData,
+    is_checkpoint_dir,
+    latest_valid_checkpoint,
+    read_checkpoint,
+)
+from adamctl.store.rundir import RunDir
 
 __all__ = ["describe_checkpoint", "find_checkpoint", "SLOTS"]
 
 SLOTS = ("momentum", "velocity", "velocity_hat", "average", "gradient_accumulator")
 
 
-def find_checkpoint(path: Path, *, warn: Any) -> Path:
+def find_checkpoint(path: Path, *, warn: Callable[[str], None]) -> Path:
     """``path`` itself if it is a checkpoint, else a run directory's newest valid one."""
     path = Path(path)
-    if (path / "state.json").is_file() or (path / "manifest.json").is_file():
+    if is_checkpoint_dir(path):
         return path
     run = RunDir(path)
     if not run.config_path.is_file():
@@ -74,7 +79,7 @@ def _norm(array: np.ndarray) -> float:
     return float(np.linalg.norm(array.astype(np.float64).ravel()))
 
 
-def load_description(path: Path, *, warn: Any) -> tuple[Path, dict[str, Any]]:
+def load_description(path: Path, *, warn: Callable[[str], None]) -> tuple[Path, dict[str, Any]]:
     """(checkpoint path, its description) for a checkpoint or a run directory."""
     checkpoint = find_checkpoint(path, warn=warn)
     return checkpoint, describe_checkpoint(read_checkpoint(checkpoint))

@@ -8,7 +8,6 @@ serves to name the live holder in the refusal.
 
 from __future__ import annotations
 
-import datetime as _dt
 import fcntl
 import json
 import os
@@ -16,8 +15,9 @@ import socket
 import sys
 from typing import Any
 
+from adamctl._clock import now_iso
 from adamctl.errors import RunLocked
-from adamctl.training.rundir import RunDir
+from adamctl.store.rundir import RunDir
 
 __all__ = ["RunLock"]
 
@@ -71,7 +71,7 @@ def _holder() -> dict[str, Any]:
         "pid": os.getpid(),
         "host": socket.gethostname(),
         "command": " ".join(sys.argv),
-        "started": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "started": now_iso(),
     }
 
 

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from adamctl.errors import CheckpointError, RunLocked
-from adamctl.training import checkpoint as store
-from adamctl.training.checkpoint import (
+from adamctl.store import checkpoint as store
+from adamctl.store.checkpoint import (
     CheckpointData,
     Entry,
     latest_valid_checkpoint,
@@ -21,8 +21,8 @@ from adamctl.training.checkpoint import (
     verify_checkpoint,
     write_checkpoint,
 )
-from adamctl.training.lock import RunLock
-from adamctl.training.rundir import RunDir
+from adamctl.store.lock import RunLock
+from adamctl.store.rundir import RunDir
 
 
 def _data(step: int, seed: int = 0) -> CheckpointData:
@@ -140,8 +140,8 @@ def test_same_step_is_replaced_whole(tmp_path):
 
 HOLDER = textwrap.dedent("""
     import sys, time
-    from adamctl.training.lock import RunLock
-    from adamctl.training.rundir import RunDir
+    from adamctl.store.lock import RunLock
+    from adamctl.store.rundir import RunDir
     lock = RunLock(RunDir(sys.argv[1]))
     lock.acquire()
     print("locked", flush=True)

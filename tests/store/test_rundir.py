@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from adamctl.errors import UsageError
-from adamctl.training.rundir import RunDir, new_run_dir
+from adamctl.store.rundir import RunDir, new_run_dir
 
 
 def test_checkpoint_names_are_zero_padded_and_sorted(tmp_path):

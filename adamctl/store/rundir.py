@@ -20,7 +20,11 @@ from pathlib import Path
 
 from adamctl.errors import UsageError
 
-__all__ = ["RunDir", "new_run_dir", "stamped_path"]
+__all__ = ["RUNS_ROOT", "RunDir", "new_run_dir", "stamped_path"]
+
+# Where new runs and sweeps go when no directory is given, relative to the
+# working directory.
+RUNS_ROOT = Path("runs")
 
 _CHECKPOINT_PREFIX = "ckpt-"
 _STEP_DIGITS = 9

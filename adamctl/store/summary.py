@@ -6,14 +6,15 @@
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 from pathlib import Path
 from typing import Any
 
 from adamctl._atomic import atomic_write_json
+from adamctl._clock import now_iso
+from adamctl.store.rundir import RunDir
 
-__all__ = ["RunSummary", "better", "metric_mode", "read_summary", "STATUSES"]
+__all__ = ["RunSummary", "better", "metric_mode", "read_summary", "summary_of", "STATUSES"]
 
 STATUSES = ("running", "completed", "failed", "interrupted", "diverged")
 
@@ -35,10 +36,6 @@ def better(name: str, new: float, old: float | None) -> bool:
     return new > old if metric_mode(name) == "max" else new < old
 
 
-def _now() -> str:
-    return _dt.datetime.now().astimezone().isoformat(timespec="seconds")
-
-
 class RunSummary:
     """The content of ``summary.json``, and the one place that writes it."""
 
@@ -53,7 +50,7 @@ class RunSummary:
             "status": "running", **fields,
             "epochs_completed": 0, "steps": 0, "wall_time_s": 0.0,
             "final": {}, "best": {},
-            "started_at": _now(), "updated_at": _now(), "finished_at": None, "error": None,
+            "started_at": now_iso(), "updated_at": now_iso(), "finished_at": None, "error": None,
         })
         summary.write()
         return summary
@@ -63,7 +60,7 @@ class RunSummary:
         return cls(path, read_summary(path))
 
     def write(self) -> None:
-        self.data["updated_at"] = _now()
+        self.data["updated_at"] = now_iso()
         atomic_write_json(self.path, self.data)
 
     def record_epoch(self, epoch: int, step: int, elapsed_s: float, logs: dict[str, Any]) -> None:
@@ -95,7 +92,7 @@ class RunSummary:
         if status not in STATUSES:
             raise ValueError(f"status must be one of {STATUSES}. Received: status={status!r}")
         self.data.update(status=status, **fields)
-        self.data["finished_at"] = None if status == "running" else _now()
+        self.data["finished_at"] = None if status == "running" else now_iso()
         self.write()
 
 
@@ -107,3 +104,8 @@ def read_summary(path: Path) -> dict[str, Any]:
     """The parsed ``summary.json``."""
     with Path(path).open() as handle:
         return json.load(handle)
+
+
+def summary_of(run: RunDir) -> dict[str, Any] | None:
+    """``run``'s parsed ``summary.json``, or None when the run never started."""
+    return read_summary(run.summary_path) if run.summary_path.exists() else None

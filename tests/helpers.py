@@ -1,4 +1,7 @@
-"""Fixtures for driving the real commands on tiny, fast configs."""
+"""Helpers shared by the tests: a tiny, fast config, and the real ``adamctl`` as a process.
+
+Fixtures stay in ``conftest.py`` files; what tests import lives here.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 TINY = {
     "name": "tiny",
@@ -22,26 +24,15 @@ TINY = {
 }
 
 
-def _merge(base: dict, extra: dict) -> dict:
+def merge(base: dict, extra: dict) -> dict:
+    """``base`` with ``extra`` merged over it, section by section."""
     merged = dict(base)
     for key, value in extra.items():
         if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
+            merged[key] = merge(merged[key], value)
         else:
             merged[key] = value
     return merged
-
-
-@pytest.fixture
-def write_config(tmp_path: Path):
-    """Write a tiny config (with sections merged over it) and return its path."""
-
-    def write(extra: dict | None = None, *, name: str = "config.yaml", text: str | None = None) -> Path:
-        path = tmp_path / name
-        path.write_text(text if text is not None else yaml.safe_dump(_merge(TINY, extra or {})))
-        return path
-
-    return write
 
 
 def adamctl_executable() -> str:

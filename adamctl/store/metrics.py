@@ -1,4 +1,8 @@
-"""``metrics.csv``: reading and writing the per-epoch table (no Keras needed)."""
+"""``metrics.csv``: the one reader and writer of the per-epoch table (no Keras needed).
+
+Rows as strings for the training side (resume keeps them exactly), a
+DataFrame for reports; pandas is imported only for the latter.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from adamctl._atomic import atomic_write_text
+from adamctl.store.rundir import RunDir
 
-__all__ = ["epoch_row", "read_metrics_rows", "write_metrics_rows"]
+__all__ = ["epoch_row", "metrics_frame", "read_metrics_rows", "write_metrics_rows"]
 
 _TAIL_COLUMNS = ("learning_rate", "time_s")
 
@@ -70,3 +75,12 @@ def read_metrics_rows(path: Path) -> list[dict[str, str]]:
         return []
     with path.open(newline="") as handle:
         return list(csv.DictReader(handle))
+
+
+def metrics_frame(run: RunDir) -> Any:
+    """``run``'s metrics.csv, one row per epoch; an empty frame with an epoch column if absent."""
+    import pandas as pd
+
+    if not run.metrics_path.is_file():
+        return pd.DataFrame(columns=["epoch"])
+    return pd.read_csv(run.metrics_path)

@@ -13,7 +13,7 @@ A checkpoint is a folder ``checkpoints/ckpt-<step:09d>/`` holding:
 - ``manifest.json``, written last: the size and CRC-32 of every other file.
 
 Each ``.npy`` file is a run of standard ``.npy`` records (see
-:mod:`adamctl.training._checkpoint_files`). The folder is written under a
+:mod:`adamctl.store._checkpoint_files`). The folder is written under a
 temporary name and renamed into place, so a crash never leaves a checkpoint
 that looks valid; damage after the fact is caught by the manifest. This
 module needs NumPy only.
@@ -32,13 +32,14 @@ import numpy as np
 
 from adamctl._atomic import fsync_dir
 from adamctl.errors import CheckpointError
-from adamctl.training._checkpoint_files import file_digest, read_arrays, write_arrays
-from adamctl.training.rundir import RunDir
+from adamctl.store._checkpoint_files import file_digest, read_arrays, write_arrays
+from adamctl.store.rundir import RunDir
 
 __all__ = [
     "CheckpointData",
     "Entry",
     "FORMAT_VERSION",
+    "is_checkpoint_dir",
     "latest_valid_checkpoint",
     "read_checkpoint",
     "verify_checkpoint",
@@ -162,6 +163,11 @@ def _prune(run: RunDir, keep: int, *, protect: Path) -> None:
     for old in existing[: max(0, len(existing) - max(1, keep))]:
         if old != protect and old != existing[-1]:
             shutil.rmtree(old, ignore_errors=True)
+
+
+def is_checkpoint_dir(path: Path) -> bool:
+    """Whether ``path`` looks like one checkpoint folder (complete or not)."""
+    return (Path(path) / _STATE).is_file() or (Path(path) / _MANIFEST).is_file()
 
 
 def verify_checkpoint(path: Path) -> str | None:

@@ -1,0 +1,92 @@
+"""`SweepDir`: the one owner of every path inside a sweep directory.
+
+Layout::
+
+    <sweep>/sweep.yaml          the resolved plan, written before any trial runs
+    <sweep>/trials/<trial-id>/  one complete run directory per trial
+    <sweep>/results.csv         one row per trial, rewritten as trials finish
+    <sweep>/summary.csv         one row per grid point, mean/std/count over seeds
+    <sweep>/report.md           the sorted table and the plots beside it
+    <sweep>/curves.png, heatmap.png
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from adamctl._atomic import atomic_write_text
+from adamctl.errors import UsageError
+from adamctl.store.rundir import RunDir, stamped_path
+
+__all__ = ["SweepDir", "new_sweep_dir"]
+
+
+class SweepDir:
+    """Paths of one sweep directory. Creating the object touches nothing on disk."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+
+    def __repr__(self) -> str:
+        return f"SweepDir({str(self.root)!r})"
+
+    def __fspath__(self) -> str:
+        return str(self.root)
+
+    @property
+    def plan_path(self) -> Path:
+        return self.root / "sweep.yaml"
+
+    @property
+    def results_path(self) -> Path:
+        return self.root / "results.csv"
+
+    @property
+    def summary_path(self) -> Path:
+        return self.root / "summary.csv"
+
+    @property
+    def report_path(self) -> Path:
+        return self.root / "report.md"
+
+    @property
+    def curves_path(self) -> Path:
+        return self.root / "curves.png"
+
+    @property
+    def heatmap_path(self) -> Path:
+        return self.root / "heatmap.png"
+
+    def trial(self, trial_id: str) -> RunDir:
+        return RunDir(self.root / "trials" / trial_id)
+
+    def is_sweep(self) -> bool:
+        return self.plan_path.is_file()
+
+    def read_plan(self) -> dict[str, Any]:
+        """The plan in ``sweep.yaml`` as plain data (the sweep package gives it a type)."""
+        if not self.is_sweep():
+            raise UsageError(
+                f"{self.root} is not a sweep directory (it has no sweep.yaml); "
+                'start one with "adamctl sweep CONFIG"'
+            )
+        return yaml.safe_load(self.plan_path.read_text())
+
+    def create(self, plan: dict[str, Any]) -> None:
+        """Make the directory and write ``sweep.yaml``; refuse one that already holds a sweep."""
+        if self.is_sweep():
+            raise UsageError(
+                f'{self.root} already holds a sweep; use "adamctl sweep --resume '
+                f'{self.root}" or choose another --sweep-dir'
+            )
+        self.root.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(self.plan_path, yaml.safe_dump(plan, sort_keys=False))
+
+
+def new_sweep_dir(runs_root: Path, name: str, *, now: _dt.datetime | None = None) -> SweepDir:
+    """A fresh ``<runs_root>/<name>-sweep-<YYYYmmdd-HHMMSS>`` (``-2``... on a clash)."""
+    return SweepDir(stamped_path(runs_root, f"{name}-sweep", now=now))
