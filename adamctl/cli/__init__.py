@@ -67,9 +67,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 def _register() -> None:
-    from adamctl.cli import inspect_checkpoint, report, resume, sweep, train, validate
+    from adamctl.cli import compare, inspect_checkpoint, report, resume, sweep, train, validate
 
-    for module in (train, validate, resume, inspect_checkpoint, sweep, report):
+    for module in (train, validate, resume, inspect_checkpoint, sweep, report, compare):
         cli.add_command(module.command)
 
 

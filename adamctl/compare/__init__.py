@@ -1,7 +1,9 @@
 """Comparisons of sweep arms over seeds: intervals, paired tests, time to target, plots.
 
 A pure library: it takes pandas DataFrames (a results table, per-trial
-curves) and returns values; reading sweep directories is the caller's job.
+curves) and returns values. Its one edge with the disk is
+:func:`compare_paths` (module ``paths``), which reads run and sweep
+directories through :mod:`adamctl.store` and calls :func:`compare`.
 Names load on first use (PEP 562), so importing the package costs nothing
 and scipy, pandas and matplotlib load only when a statistic or plot is made.
 
@@ -23,7 +25,7 @@ __all__ = [
     "first_reach", "arm_target", "performance_profile", "Profile",
     "expected_best", "tuning_curve", "TuningCurve",
     "sensitivity_plot", "heatmap_plot", "curves_plot", "tuning_plot", "profile_plot",
-    "protocol_markdown", "selection_rule",
+    "protocol_markdown", "selection_rule", "compare_paths", "Compared", "write_plots",
 ]
 
 _HOMES = {
@@ -38,6 +40,7 @@ _HOMES = {
     "sensitivity_plot": "plots", "heatmap_plot": "plots", "curves_plot": "plots",
     "tuning_plot": "plots", "profile_plot": "plots",
     "protocol_markdown": "protocol", "selection_rule": "protocol",
+    "compare_paths": "paths", "Compared": "paths", "write_plots": "paths",
 }
 
 

@@ -7,7 +7,7 @@ Layout::
     <sweep>/results.csv         one row per trial, rewritten as trials finish
     <sweep>/summary.csv         one row per grid point, mean/std/count over seeds
     <sweep>/report.md           the sorted table and the plots beside it
-    <sweep>/curves.png, heatmap.png
+    <sweep>/curves.png, heatmap.png, sensitivity.png, tuning.png   the report's figures
 """
 
 from __future__ import annotations
@@ -60,6 +60,14 @@ class SweepDir:
     @property
     def heatmap_path(self) -> Path:
         return self.root / "heatmap.png"
+
+    @property
+    def sensitivity_path(self) -> Path:
+        return self.root / "sensitivity.png"
+
+    @property
+    def tuning_path(self) -> Path:
+        return self.root / "tuning.png"
 
     def trial(self, trial_id: str) -> RunDir:
         return RunDir(self.root / "trials" / trial_id)
