@@ -174,10 +174,11 @@ def test_plots_option_writes_every_figure(sweep, tmp_path):
     pytest.param(["--baseline", "optimizer.beta_1=0.9"], "baseline key 'optimizer.beta_1' is "
                  "not swept; swept keys: optimizer.epsilon", id="unswept-baseline-key"),
 ])
-def test_bad_choices_exit_2_naming_what_is_allowed(sweep, args, message):
-    result = invoke(sweep.root, *args)
+def test_bad_choices_exit_2_naming_what_is_allowed(sweep, args, message, tmp_path):
+    result = invoke(sweep.root, *args, "--plots", tmp_path / "figs")
     assert result.exit_code == 2
     assert result.output == f"error: {message}\n"
+    assert not (tmp_path / "figs").exists()
 
 
 def test_a_directory_that_is_neither_run_nor_sweep_exits_2(tmp_path):
