@@ -145,7 +145,8 @@ def _combined(sources: list[_Source]) -> tuple[Any, dict[str, Any], list[str]]:
         frames.append(frame)
     results = pd.concat(frames, ignore_index=True)
     for key in swept:
-        column = results[key].astype(object) if key in results else pd.Series(None, index=results.index)
+        column = (results[key].astype(object) if key in results
+                  else pd.Series(None, index=results.index, dtype=object))
         results[key] = column.where(column.notna(), None)
     return results, curves, ["source", *swept]
 

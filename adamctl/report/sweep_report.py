@@ -121,7 +121,8 @@ def _versions(sweep: SweepDir, plan: dict[str, Any]) -> dict[str, str]:
     for trial in plan["trials"]:
         recorded = (summary_of(sweep.trial(trial["id"])) or {}).get("versions")
         if recorded:
-            versions = {k: v for k, v in recorded.items() if k not in ("backend", "backend_version")}
+            versions = {k: v for k, v in recorded.items()
+                        if k not in ("backend", "backend_version")}
             if recorded.get("backend"):
                 versions[recorded["backend"]] = recorded.get("backend_version", "?")
             return versions

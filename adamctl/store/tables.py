@@ -24,14 +24,14 @@ def results_frame(sweep: SweepDir) -> Any:
 
 
 def trial_curves(sweep: SweepDir, trial_ids: Iterable[str]) -> dict[str, Any]:
-    """Each trial's metrics.csv as a DataFrame, by trial id (empty frames for trials not started)."""
+    """Each trial's metrics.csv as a DataFrame, by trial id (empty for trials not started)."""
     from adamctl.store.metrics import metrics_frame
 
     return {str(trial): metrics_frame(sweep.trial(str(trial))) for trial in trial_ids}
 
 
 def run_record(run: RunDir) -> dict[str, Any] | None:
-    """One run as a results.csv row (seed, status, ``final_<m>``, ``best_<m>``...), from summary.json.
+    """One run as a results.csv row (seed, status, ``final_<m>``, ``best_<m>``...).
 
     None when the run has no summary.json. It lets a lone run stand beside
     the trials of a sweep, with the same columns.

@@ -56,7 +56,8 @@ def write_sweep(root: Path, arms: Mapping[float, Sequence[float]], *, name: str 
     trials, records = [], []
     for index, (value, finals) in enumerate(arms.items()):
         point = f"p{index:03d}"
-        for seed, final, status in zip(seeds, finals, (statuses or {}).get(value, ["completed"] * len(finals))):
+        kinds = (statuses or {}).get(value, ["completed"] * len(finals))
+        for seed, final, status in zip(seeds, finals, kinds):
             trial = f"{point}-s{seed}"
             trials.append({"id": trial, "point": point, "seed": seed, "values": {KEY: value}})
             summary = write_run(sweep.trial(trial), seed, final, status=status)
