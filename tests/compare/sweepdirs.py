@@ -47,8 +47,7 @@ def write_run(run: RunDir, seed: int, final: float, *, status: str = "completed"
 
 
 def write_sweep(root: Path, arms: Mapping[float, Sequence[float]], *, name: str = "quickstart",
-                seeds: Sequence[int] | None = None, data: dict | None = None,
-                statuses: Mapping[float, Sequence[str]] | None = None) -> SweepDir:
+                seeds: Sequence[int] | None = None, data: dict | None = None) -> SweepDir:
     """A sweep over ``KEY`` with ``arms[value]`` the per-seed final val_loss of that point."""
     sweep = SweepDir(root)
     width = max(len(v) for v in arms.values())
@@ -56,11 +55,10 @@ def write_sweep(root: Path, arms: Mapping[float, Sequence[float]], *, name: str 
     trials, records = [], []
     for index, (value, finals) in enumerate(arms.items()):
         point = f"p{index:03d}"
-        kinds = (statuses or {}).get(value, ["completed"] * len(finals))
-        for seed, final, status in zip(seeds, finals, kinds):
+        for seed, final in zip(seeds, finals):
             trial = f"{point}-s{seed}"
             trials.append({"id": trial, "point": point, "seed": seed, "values": {KEY: value}})
-            summary = write_run(sweep.trial(trial), seed, final, status=status)
+            summary = write_run(sweep.trial(trial), seed, final)
             records.append(trial_record(trial, point, {KEY: value}, seed, summary,
                                         run_dir=sweep.trial(trial).root))
     sweep.create(_plan(name, arms, seeds, trials, data))
