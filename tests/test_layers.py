@@ -25,7 +25,7 @@ ALLOWED = {
     "models": _BASE | {"config"},
     "store": _BASE,
     "training": _BASE | {"store", "config", "core", "data", "models"},
-    "report": _BASE | {"store"},
+    "report": _BASE | {"store", "compare"},
     "sweep": _BASE | {"training", "store", "report", "config"},
 }
 

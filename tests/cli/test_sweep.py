@@ -86,13 +86,13 @@ def test_report_formats(tmp_path):
                    "--sweep-dir", str(sweep_dir), "-q", cwd=tmp_path).returncode == 0
     as_json = CliRunner().invoke(cli, ["report", str(sweep_dir), "--format", "json"],
                                  catch_exceptions=False)
-    rows = json.loads(as_json.stdout)
-    assert [set(row) for row in rows][0] == {"optimizer.beta_1", "val_loss mean", "val_loss std",
-                                             "seeds"}
-    assert rows[0]["val_loss mean"] <= rows[1]["val_loss mean"]  # best first (mode: min)
+    rows = json.loads(as_json.stdout)["rows"]
+    assert [set(row) for row in rows][0] == {"optimizer.beta_1", "val_loss_mean", "val_loss_std",
+                                             "seeds", "status"}
+    assert rows[0]["val_loss_mean"] <= rows[1]["val_loss_mean"]  # best first (mode: min)
     as_max = json.loads(CliRunner().invoke(cli, ["report", str(sweep_dir), "--format", "json",
-                                                 "--metric", "val_accuracy", "--mode", "max"]).stdout)
-    assert as_max[0]["val_accuracy mean"] >= as_max[1]["val_accuracy mean"]
+                                                 "--metric", "val_accuracy"]).stdout)["rows"]
+    assert as_max[0]["val_accuracy_mean"] >= as_max[1]["val_accuracy_mean"]  # inferred: max
     markdown = CliRunner().invoke(cli, ["report", str(sweep_dir), "--format", "markdown"]).stdout
     assert markdown.startswith("| optimizer.beta_1 | val_loss mean |")
     csv_text = CliRunner().invoke(cli, ["report", str(sweep_dir / "trials" / "p000-s3"),
