@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -23,10 +24,12 @@ def sweep_from_cli(config_path: Path | None, grid_options: Sequence[str], seeds:
         if config_path or grid_options or seeds or overrides or sweep_dir:
             raise UsageError("--resume SWEEP_DIR takes no CONFIG, --grid, --seeds, --set or "
                              "--sweep-dir: the sweep's plan is in its sweep.yaml")
+        plan = adamctl.sweep.load_plan(adamctl.sweep.SweepDir(resume_dir))
         if dry_run:
-            return _show_trials(adamctl.sweep.load_plan(adamctl.sweep.SweepDir(resume_dir)))
+            return _show_trials(plan)
         outcome = adamctl.sweep.resume(resume_dir, workers=workers, executor=executor,
-                                       address=address, progress=_progress(quiet))
+                                       address=address,
+                                       progress=_progress(quiet, plan, workers, resume_dir))
     else:
         if config_path is None:
             raise UsageError('give a CONFIG to sweep, or --resume SWEEP_DIR '
@@ -36,7 +39,8 @@ def sweep_from_cli(config_path: Path | None, grid_options: Sequence[str], seeds:
         if dry_run:
             return _show_trials(plan)
         outcome = adamctl.sweep.start(plan, target, workers=workers, executor=executor,
-                                      address=address, progress=_progress(quiet))
+                                      address=address,
+                                      progress=_progress(quiet, plan, workers, target.root))
     if not quiet:
         from adamctl.cli.render import stdout_console
         from adamctl.report import rich_table, sweep_table
@@ -45,10 +49,16 @@ def sweep_from_cli(config_path: Path | None, grid_options: Sequence[str], seeds:
     click.echo(str(outcome.sweep_dir.root))
 
 
-def _progress(quiet: bool):
+def _progress(quiet: bool, plan: Any, workers: int | None, where: Path):
+    """A progress callback printing one line per finished trial to stderr (nothing if quiet)."""
+    from adamctl.cli._sweep_progress import ProgressLines
+
+    # The library's default worker count (adamctl.sweep.start): one per core.
+    lines = ProgressLines(plan.metric, workers or os.cpu_count() or 1, where)
+
     def progress(record: dict, done: int, total: int) -> None:
         if not quiet:
-            click.echo(f"[{done}/{total}] {record['trial']}: {record['status']}", err=True)
+            click.echo(lines.line(record, done, total), err=True)
 
     return progress
 

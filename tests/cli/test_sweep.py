@@ -66,6 +66,9 @@ def test_sweep_writes_the_layout_tables_and_plots(tmp_path):
     for name in ("report.md", "curves.png", "heatmap.png"):
         assert (sweep_dir / name).stat().st_size > 0
     assert "heatmap.png" in (sweep_dir / "report.md").read_text()
+    progress = [line for line in process.stderr.splitlines() if line.startswith("[")]
+    assert len(progress) == 8 and all(" completed  val_loss=" in line for line in progress)
+    assert all("ETA " in line for line in progress[:-1]) and "ETA" not in progress[-1]
 
 
 def test_a_trial_running_alone_matches_the_same_trial_in_a_warm_worker(tmp_path):
@@ -107,12 +110,20 @@ def test_a_failing_trial_is_recorded_and_the_others_go_on(tmp_path):
     config = _config(tmp_path, {"data": {"task": "regression"}, "model": {"preset": "logreg"}})
     sweep_dir = tmp_path / "s"
     process = run_cli("sweep", str(config), "--grid", "optimizer.learning_rate=0.01,1e30",
-                      "--sweep-dir", str(sweep_dir), "-q", cwd=tmp_path)
+                      "--sweep-dir", str(sweep_dir), cwd=tmp_path)
     assert process.returncode == 0, process.stderr
+    assert "1 diverged" in process.stdout  # the final table keeps the diverged point
+    assert any(" diverged  " in line and "loss became" in line
+               for line in process.stderr.splitlines())
     results = pd.read_csv(sweep_dir / "results.csv").set_index("trial")
     assert results.loc["p000-s3", "status"] == "completed"
     assert results.loc["p001-s3", "status"] == "diverged"
     assert "loss became" in results.loc["p001-s3", "error"]
+    diverged = CliRunner().invoke(cli, ["report", results.loc["p001-s3", "run_dir"], "--format",
+                                        "json"], catch_exceptions=False)
+    shown = json.loads(diverged.stdout)
+    assert shown["status"] == "diverged" and shown["rows"] == []
+    assert shown["note"].startswith("no epoch completed; diverged at step ")
 
 
 def _start_long_sweep(tmp_path: Path, sweep_dir: Path, beta_1: str, *, workers: int,
