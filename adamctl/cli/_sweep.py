@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Any, Sequence
@@ -27,9 +28,10 @@ def sweep_from_cli(config_path: Path | None, grid_options: Sequence[str], seeds:
         plan = adamctl.sweep.load_plan(adamctl.sweep.SweepDir(resume_dir))
         if dry_run:
             return _show_trials(plan)
-        outcome = adamctl.sweep.resume(resume_dir, workers=workers, executor=executor,
-                                       address=address,
-                                       progress=_progress(quiet, plan, workers, resume_dir))
+        with _resume_hint_on_interrupt(resume_dir):
+            outcome = adamctl.sweep.resume(resume_dir, workers=workers, executor=executor,
+                                           address=address,
+                                           progress=_progress(quiet, plan, workers, resume_dir))
     else:
         if config_path is None:
             raise UsageError('give a CONFIG to sweep, or --resume SWEEP_DIR '
@@ -38,15 +40,27 @@ def sweep_from_cli(config_path: Path | None, grid_options: Sequence[str], seeds:
                                              overrides=overrides, sweep_dir=sweep_dir)
         if dry_run:
             return _show_trials(plan)
-        outcome = adamctl.sweep.start(plan, target, workers=workers, executor=executor,
-                                      address=address,
-                                      progress=_progress(quiet, plan, workers, target.root))
+        with _resume_hint_on_interrupt(target.root):
+            outcome = adamctl.sweep.start(plan, target, workers=workers, executor=executor,
+                                          address=address,
+                                          progress=_progress(quiet, plan, workers, target.root))
     if not quiet:
         from adamctl.cli.render import stdout_console
         from adamctl.report import rich_table, sweep_table
 
         stdout_console().print(rich_table(sweep_table(outcome.sweep_dir.root)))
     click.echo(str(outcome.sweep_dir.root))
+
+
+@contextlib.contextmanager
+def _resume_hint_on_interrupt(where: Path):
+    """On Ctrl-C, say how to continue before the interrupt ends the command (exit 130)."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        click.echo(f'sweep interrupted; continue it with "adamctl sweep --resume {where}"',
+                   err=True)
+        raise
 
 
 def _progress(quiet: bool, plan: Any, workers: int | None, where: Path):

@@ -160,6 +160,16 @@ def test_killed_sweep_resumes_keeping_finished_trials(tmp_path):
     assert interrupted, "no trial resumed from a checkpoint"
 
 
+def test_ctrl_c_says_how_to_resume_the_sweep(tmp_path):
+    sweep_dir = tmp_path / "s"
+    process = _start_long_sweep(tmp_path, sweep_dir, "0.5,0.6", workers=1,
+                                checkpoint_glob="*/checkpoints/ckpt-*")
+    os.killpg(process.pid, signal.SIGINT)  # Ctrl-C in a terminal: the whole process group
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert f'continue it with "adamctl sweep --resume {sweep_dir}"' in stderr
+
+
 def test_killing_a_worker_fails_its_trial_and_the_sweep_goes_on(tmp_path):
     sweep_dir = tmp_path / "s"
     process = _start_long_sweep(tmp_path, sweep_dir, "0.5,0.6,0.7", workers=1,
