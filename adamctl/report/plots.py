@@ -7,7 +7,8 @@ from typing import Any, Sequence
 
 from adamctl.store import SweepDir
 
-__all__ = ["curves_figure", "curves_plot", "heatmap_plot", "integer_epochs", "point_curves", "pyplot", "save_figure"]
+__all__ = ["curves_figure", "curves_plot", "heatmap_plot", "integer_epochs", "point_curves",
+           "pyplot", "save_figure"]
 
 
 def point_curves(sweep_dir: SweepDir, plan: dict[str, Any], metric: str) -> dict[str, Any]:

@@ -134,7 +134,7 @@ def _sweep_rows(summary: Any, results: Any, swept: list[str], column: str, metri
 
 
 def _status_counts(statuses: Any) -> str:
-    """``completed`` when every trial of a point completed, else e.g. ``1 completed, 1 interrupted``."""
+    """``completed`` when every trial of a point completed, else counts: ``1 completed, 1 failed``."""
     counts = statuses.value_counts()
     if list(counts.index) == ["completed"]:
         return "completed"

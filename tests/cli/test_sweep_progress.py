@@ -35,7 +35,8 @@ def test_a_trial_that_did_not_complete_shows_its_error_and_an_interrupted_one_ho
     diverged = lines.line(_record("p0", "diverged", error="loss became nan\nat step 12"), 1, 3)
     assert diverged == "[1/3] p0 diverged  loss became nan at step 12"
     interrupted = lines.line(_record("p1", "interrupted", wall_time_s=4.0), 2, 3)
-    assert interrupted == '[2/3] p1 interrupted  (continue with "adamctl sweep --resume runs/s")  ETA 4s'
+    assert interrupted == \
+        '[2/3] p1 interrupted  (continue with "adamctl sweep --resume runs/s")  ETA 4s'
 
 
 @pytest.mark.parametrize("seconds, text", [(4.4, "4s"), (185, "3m05s"), (7620, "2h07m")])

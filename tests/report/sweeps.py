@@ -66,5 +66,5 @@ def _trial(sweep: SweepDir, trial: dict, index: int, epochs: int, status) -> dic
              "accuracy": 0.5 + index / 20, "val_accuracy": 0.5 + index / 20 + 0.001 * e,
              "learning_rate": 0.01} for e in range(1, epochs + 1)]
     write_run(run, logs if ended in ("completed", "interrupted") else [], status=ended)
-    return trial_record(trial["id"], trial["point"], trial["values"], trial["seed"], summary_of(run),
-                        run_dir=run.root)
+    return trial_record(trial["id"], trial["point"], trial["values"], trial["seed"],
+                        summary_of(run), run_dir=run.root)
