@@ -40,7 +40,7 @@ def run_curves_figure(run: RunDir) -> Any:
     _learning_rate_panel(bottom, frame)
     bottom.set_xlabel("epoch")
     integer_epochs(bottom)
-    top.set_title(f"run {run.root.name}")
+    figure.suptitle(f"run {run.root.name}")
     figure.tight_layout()
     return figure
 
@@ -55,8 +55,10 @@ def _metrics_panel(axes: Any, frame: Any) -> None:
     if others is not None:
         others.set_ylabel(", ".join(n for n in names if n != "loss"))
     handles = [line for ax in (axes, others) if ax is not None for line in ax.lines]
+    # Above the panel: inside, the right axis's curves would be drawn over it.
     axes.legend(handles=handles, labels=[h.get_label() for h in handles], fontsize="small",
-                loc="best")
+                loc="lower left", bbox_to_anchor=(0.0, 1.02, 1.0, 0.1), mode="expand",
+                ncol=min(4, len(handles)), borderaxespad=0.0, frameon=False)
     axes.grid(alpha=0.3)
 
 
