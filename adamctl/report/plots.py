@@ -90,7 +90,7 @@ def integer_epochs(axes: Any) -> None:
     """Ticks only at whole epochs (matplotlib would put 0.5 steps on a short run)."""
     from matplotlib.ticker import MaxNLocator
 
-    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
 
 
 def save_figure(figure: Any, path: Path) -> Path:

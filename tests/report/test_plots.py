@@ -35,9 +35,12 @@ def test_nine_points_get_distinct_styles_and_a_legend_outside(tmp_path):
     assert legend.get_window_extent().x0 >= axes.get_window_extent().x1
 
 
-def test_epoch_ticks_are_whole_numbers(tmp_path):
-    sweep = write_sweep(tmp_path / "s", [0.5, 0.9], epochs=3)
-    axes = _curves(sweep).axes[0]
+@pytest.mark.parametrize("epochs", [1, 3])
+def test_epoch_ticks_are_whole_numbers(tmp_path, epochs):
+    sweep = write_sweep(tmp_path / "s", [0.5, 0.9], epochs=epochs)
+    figure = _curves(sweep)
+    figure.canvas.draw()
+    axes = figure.axes[0]
     ticks = [t for t in axes.get_xticks() if axes.get_xlim()[0] <= t <= axes.get_xlim()[1]]
     assert ticks and all(float(t).is_integer() for t in ticks)
 
