@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -23,10 +25,13 @@ def sweep_from_cli(config_path: Path | None, grid_options: Sequence[str], seeds:
         if config_path or grid_options or seeds or overrides or sweep_dir:
             raise UsageError("--resume SWEEP_DIR takes no CONFIG, --grid, --seeds, --set or "
                              "--sweep-dir: the sweep's plan is in its sweep.yaml")
+        plan = adamctl.sweep.load_plan(adamctl.sweep.SweepDir(resume_dir))
         if dry_run:
-            return _show_trials(adamctl.sweep.load_plan(adamctl.sweep.SweepDir(resume_dir)))
-        outcome = adamctl.sweep.resume(resume_dir, workers=workers, executor=executor,
-                                       address=address, progress=_progress(quiet))
+            return _show_trials(plan)
+        with _resume_hint_on_interrupt(resume_dir):
+            outcome = adamctl.sweep.resume(resume_dir, workers=workers, executor=executor,
+                                           address=address,
+                                           progress=_progress(quiet, plan, workers, resume_dir))
     else:
         if config_path is None:
             raise UsageError('give a CONFIG to sweep, or --resume SWEEP_DIR '
@@ -35,8 +40,10 @@ def sweep_from_cli(config_path: Path | None, grid_options: Sequence[str], seeds:
                                              overrides=overrides, sweep_dir=sweep_dir)
         if dry_run:
             return _show_trials(plan)
-        outcome = adamctl.sweep.start(plan, target, workers=workers, executor=executor,
-                                      address=address, progress=_progress(quiet))
+        with _resume_hint_on_interrupt(target.root):
+            outcome = adamctl.sweep.start(plan, target, workers=workers, executor=executor,
+                                          address=address,
+                                          progress=_progress(quiet, plan, workers, target.root))
     if not quiet:
         from adamctl.cli.render import stdout_console
         from adamctl.report import rich_table, sweep_table
@@ -45,10 +52,27 @@ def sweep_from_cli(config_path: Path | None, grid_options: Sequence[str], seeds:
     click.echo(str(outcome.sweep_dir.root))
 
 
-def _progress(quiet: bool):
+@contextlib.contextmanager
+def _resume_hint_on_interrupt(where: Path):
+    """On Ctrl-C, say how to continue before the interrupt ends the command (exit 130)."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        click.echo(f'sweep interrupted; continue it with "adamctl sweep --resume {where}"',
+                   err=True)
+        raise
+
+
+def _progress(quiet: bool, plan: Any, workers: int | None, where: Path):
+    """A progress callback printing one line per finished trial to stderr (nothing if quiet)."""
+    from adamctl.cli._sweep_progress import ProgressLines
+
+    # The library's default worker count (adamctl.sweep.start): one per core.
+    lines = ProgressLines(plan.metric, workers or os.cpu_count() or 1, where)
+
     def progress(record: dict, done: int, total: int) -> None:
         if not quiet:
-            click.echo(f"[{done}/{total}] {record['trial']}: {record['status']}", err=True)
+            click.echo(lines.line(record, done, total), err=True)
 
     return progress
 

@@ -1,4 +1,9 @@
-"""``adamctl report PATH``: the table of a run or a sweep, as a table, CSV, Markdown or JSON."""
+"""``adamctl report PATH``: the table of a run or a sweep, as a table, CSV, Markdown or JSON.
+
+Printing is read-only: only ``--write`` rewrites files (a sweep's report.md
+and plots, a run's curves.png), so a report can be printed from a sweep that
+is still running, or from a directory one may only read.
+"""
 
 from __future__ import annotations
 
@@ -14,25 +19,32 @@ __all__ = ["command"]
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "markdown", "json"]),
               default="table", show_default=True, help="Output format.")
 @click.option("--metric", help="Sweeps: the metric to sort by (default: sweep.metric).")
-@click.option("--mode", type=click.Choice(["min", "max"]), help="Sweeps: which way is better.")
-@click.option("--plots/--no-plots", default=True, show_default=True,
-              help="Sweeps: also rewrite report.md and the PNG plots beside it.")
-def command(path: Path, fmt: str, metric: str | None, mode: str | None, plots: bool) -> None:
+@click.option("--mode", type=click.Choice(["min", "max"]),
+              help="Sweeps: which way is better (default: the sweep's mode for its own metric; "
+              "for another, max for accuracy-like names, min for losses and errors).")
+@click.option("--write", is_flag=True,
+              help="Also rewrite the files: a sweep's report.md and PNG plots (for --metric), "
+              "a run's curves.png. Without it nothing is written.")
+def command(path: Path, fmt: str, metric: str | None, mode: str | None, write: bool) -> None:
     """Show a run's metrics per epoch, or a sweep's grid points sorted by its metric.
 
-    A sweep's table shows only the swept keys, the metric's mean and std over
-    seeds, and the number of seeds.
+    A sweep's table shows the swept keys, the metric's mean and std over
+    seeds, the number of completed seeds and each point's trial statuses.
+    With --write, a sweep's report.md and plots, or a run's curves.png (loss
+    and metrics with their val_ twins, learning rate below), are rewritten.
 
     \b
     Example:
       adamctl report runs/quickstart-sweep-20260101-120000
-      adamctl report runs/quickstart-20260101-120000 --format csv
+      adamctl report runs/quickstart-sweep-20260101-120000 --metric val_accuracy --write
+      adamctl report runs/quickstart-20260101-120000 --format json
     """
-    from adamctl.report import load_report, render_text, rich_table, write_sweep_report
+    from adamctl.report import load_report, render_text, rich_table, write_report_files
 
     table = load_report(path, metric=metric, mode=mode)
-    if table.kind == "sweep" and plots:
-        write_sweep_report(path)
+    if write:
+        for written in write_report_files(table):
+            click.echo(f"wrote {written}", err=True)
     if fmt == "table":
         from adamctl.cli.render import stdout_console
 

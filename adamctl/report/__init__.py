@@ -10,18 +10,21 @@ Example::
 Importing this package loads neither pandas nor matplotlib; the functions do.
 """
 
-from adamctl.report.render import FORMATS, format_cell, render_text, rich_table
+from adamctl.report.render import FORMATS, format_cell, json_object, render_text, rich_table
 from adamctl.report.sweep_report import write_sweep_report
 from adamctl.report.tables import ReportTable, load_report, run_table, sweep_table
+from adamctl.report.write import write_report_files
 
 __all__ = [
     "FORMATS",
     "ReportTable",
     "format_cell",
+    "json_object",
     "load_report",
     "render_text",
     "rich_table",
     "run_table",
     "sweep_table",
+    "write_report_files",
     "write_sweep_report",
 ]

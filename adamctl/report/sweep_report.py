@@ -24,17 +24,22 @@ _FIGURES = (("sensitivity", "sensitivity_path"), ("heatmap", "heatmap_path"),
             ("curves", "curves_path"), ("tuning curve", "tuning_path"))
 
 
-def write_sweep_report(sweep_dir: SweepDir | Path) -> Path:
-    """Write ``report.md`` and the PNG figures beside it; return the report's path."""
+def write_sweep_report(sweep_dir: SweepDir | Path, *, metric: str | None = None,
+                       mode: str | None = None) -> Path:
+    """Write ``report.md`` and the PNG figures beside it; return the report's path.
+
+    ``metric`` and ``mode`` choose the metric and its direction as
+    :func:`adamctl.report.tables.sweep_direction` does (default: the sweep's).
+    """
     from adamctl.report.render import markdown
     from adamctl.report.tables import sweep_table
     from adamctl.store.tables import results_frame
 
     sweep = SweepDir(sweep_dir)
     plan = sweep.read_plan()
-    table = sweep_table(sweep.root)
+    table = sweep_table(sweep.root, metric=metric, mode=mode)
     results = results_frame(sweep)
-    result, curves, problem = _comparison(sweep, plan, results)
+    result, curves, problem = _comparison(sweep, plan, results, table.metric, table.mode)
     counts = results["status"].value_counts().to_dict() if "status" in results else {}
     lines = [f"# Sweep {plan['name']}", "", sweep_protocol(sweep, plan, results, result),
              f"{len(plan['trials'])} trials: "
@@ -46,12 +51,14 @@ def write_sweep_report(sweep_dir: SweepDir | Path) -> Path:
         failed = results[~results["status"].isin(["completed"])]
         if not failed.empty:
             lines += ["## Trials that did not complete", ""]
-            lines += [f"- {r.trial}: {r.status}: {r.error}" for r in failed.itertuples()]
+            lines += [f"- {r.trial}: {r.status}" + (f": {r.error}" if isinstance(r.error, str) else "")
+                      for r in failed.itertuples()]
+            lines += _resume_hint(sweep, failed["status"])
     atomic_write_text(sweep.report_path, "\n".join(lines) + "\n")
     return sweep.report_path
 
 
-def _comparison(sweep: SweepDir, plan: dict[str, Any], results: Any):
+def _comparison(sweep: SweepDir, plan: dict[str, Any], results: Any, metric: str, mode: str):
     """The comparison of the grid points, or the reason there is none yet."""
     from adamctl.compare import compare
     from adamctl.store.tables import trial_curves
@@ -60,7 +67,7 @@ def _comparison(sweep: SweepDir, plan: dict[str, Any], results: Any):
         return None, {}, "no trial has finished yet"
     curves = trial_curves(sweep, results["trial"])
     try:
-        result = compare(results, curves, metric=plan["metric"], mode=plan["mode"],
+        result = compare(results, curves, metric=metric, mode=mode,
                          keys=list(plan["grid"]))
     except AdamctlError as error:
         return None, curves, str(error)
@@ -127,3 +134,14 @@ def _versions(sweep: SweepDir, plan: dict[str, Any]) -> dict[str, str]:
                 versions[recorded["backend"]] = recorded.get("backend_version", "?")
             return versions
     return {}
+
+
+def _resume_hint(sweep: SweepDir, statuses) -> list[str]:
+    """How to finish a sweep that stopped early: interrupted trials continue, pending ones start."""
+    waiting = statuses.isin(["interrupted", "pending", "running"])
+    if not waiting.any():
+        return []
+    count = int(waiting.sum())
+    return ["", f"{count} trial{'s' * (count > 1)} did not finish: `adamctl sweep --resume "
+            f"{sweep.root}` continues interrupted trials from their newest checkpoint and "
+            "starts the pending ones."]

@@ -9,6 +9,7 @@ Layout::
     <run>/metrics.csv          one row per epoch
     <run>/summary.json         status, final and best metrics, versions
     <run>/model.weights.h5     final weights (EMA-finalized with use_ema)
+    <run>/curves.png           metrics and learning rate per epoch (adamctl report --write)
     <run>/checkpoints/ckpt-000001200/   one folder per checkpoint
     <run>/.lock                the live writer's pid
 """
@@ -57,6 +58,10 @@ class RunDir:
     @property
     def summary_path(self) -> Path:
         return self.root / "summary.json"
+
+    @property
+    def curves_path(self) -> Path:
+        return self.root / "curves.png"
 
     @property
     def weights_path(self) -> Path:

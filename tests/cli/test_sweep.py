@@ -66,6 +66,9 @@ def test_sweep_writes_the_layout_tables_and_plots(tmp_path):
     for name in ("report.md", "curves.png", "heatmap.png"):
         assert (sweep_dir / name).stat().st_size > 0
     assert "heatmap.png" in (sweep_dir / "report.md").read_text()
+    progress = [line for line in process.stderr.splitlines() if line.startswith("[")]
+    assert len(progress) == 8 and all(" completed  val_loss=" in line for line in progress)
+    assert all("ETA " in line for line in progress[:-1]) and "ETA" not in progress[-1]
 
 
 def test_a_trial_running_alone_matches_the_same_trial_in_a_warm_worker(tmp_path):
@@ -86,13 +89,13 @@ def test_report_formats(tmp_path):
                    "--sweep-dir", str(sweep_dir), "-q", cwd=tmp_path).returncode == 0
     as_json = CliRunner().invoke(cli, ["report", str(sweep_dir), "--format", "json"],
                                  catch_exceptions=False)
-    rows = json.loads(as_json.stdout)
-    assert [set(row) for row in rows][0] == {"optimizer.beta_1", "val_loss mean", "val_loss std",
-                                             "seeds"}
-    assert rows[0]["val_loss mean"] <= rows[1]["val_loss mean"]  # best first (mode: min)
+    rows = json.loads(as_json.stdout)["rows"]
+    assert [set(row) for row in rows][0] == {"optimizer.beta_1", "val_loss_mean", "val_loss_std",
+                                             "seeds", "status"}
+    assert rows[0]["val_loss_mean"] <= rows[1]["val_loss_mean"]  # best first (mode: min)
     as_max = json.loads(CliRunner().invoke(cli, ["report", str(sweep_dir), "--format", "json",
-                                                 "--metric", "val_accuracy", "--mode", "max"]).stdout)
-    assert as_max[0]["val_accuracy mean"] >= as_max[1]["val_accuracy mean"]
+                                                 "--metric", "val_accuracy"]).stdout)["rows"]
+    assert as_max[0]["val_accuracy_mean"] >= as_max[1]["val_accuracy_mean"]  # inferred: max
     markdown = CliRunner().invoke(cli, ["report", str(sweep_dir), "--format", "markdown"]).stdout
     assert markdown.startswith("| optimizer.beta_1 | val_loss mean |")
     csv_text = CliRunner().invoke(cli, ["report", str(sweep_dir / "trials" / "p000-s3"),
@@ -107,12 +110,20 @@ def test_a_failing_trial_is_recorded_and_the_others_go_on(tmp_path):
     config = _config(tmp_path, {"data": {"task": "regression"}, "model": {"preset": "logreg"}})
     sweep_dir = tmp_path / "s"
     process = run_cli("sweep", str(config), "--grid", "optimizer.learning_rate=0.01,1e30",
-                      "--sweep-dir", str(sweep_dir), "-q", cwd=tmp_path)
+                      "--sweep-dir", str(sweep_dir), cwd=tmp_path)
     assert process.returncode == 0, process.stderr
+    assert "1 diverged" in process.stdout  # the final table keeps the diverged point
+    assert any(" diverged  " in line and "loss became" in line
+               for line in process.stderr.splitlines())
     results = pd.read_csv(sweep_dir / "results.csv").set_index("trial")
     assert results.loc["p000-s3", "status"] == "completed"
     assert results.loc["p001-s3", "status"] == "diverged"
     assert "loss became" in results.loc["p001-s3", "error"]
+    diverged = CliRunner().invoke(cli, ["report", results.loc["p001-s3", "run_dir"], "--format",
+                                        "json"], catch_exceptions=False)
+    shown = json.loads(diverged.stdout)
+    assert shown["status"] == "diverged" and shown["rows"] == []
+    assert shown["note"].startswith("no epoch completed; diverged at step ")
 
 
 def _start_long_sweep(tmp_path: Path, sweep_dir: Path, beta_1: str, *, workers: int,
@@ -147,6 +158,16 @@ def test_killed_sweep_resumes_keeping_finished_trials(tmp_path):
     interrupted = [t for t in after["trial"]
                    if "resumed" in json.loads((sweep_dir / "trials" / t / "summary.json").read_text())]
     assert interrupted, "no trial resumed from a checkpoint"
+
+
+def test_ctrl_c_says_how_to_resume_the_sweep(tmp_path):
+    sweep_dir = tmp_path / "s"
+    process = _start_long_sweep(tmp_path, sweep_dir, "0.5,0.6", workers=1,
+                                checkpoint_glob="*/checkpoints/ckpt-*")
+    os.killpg(process.pid, signal.SIGINT)  # Ctrl-C in a terminal: the whole process group
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert f'continue it with "adamctl sweep --resume {sweep_dir}"' in stderr
 
 
 def test_killing_a_worker_fails_its_trial_and_the_sweep_goes_on(tmp_path):

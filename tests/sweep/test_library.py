@@ -52,7 +52,8 @@ def test_start_then_resume_then_report(config_path, tmp_path):
 
     table = load_report(where.root)
     assert table.kind == "sweep" and table.metric == "val_loss"
-    assert list(table.frame.columns) == ["val_loss mean", "val_loss std", "seeds"]
-    assert render_text(table, "markdown").splitlines()[0] == "| val_loss mean | val_loss std | seeds |"
+    assert list(table.frame.columns) == ["val_loss mean", "val_loss std", "seeds", "status"]
+    assert render_text(table, "markdown").splitlines()[0] == \
+        "| val_loss mean | val_loss std | seeds | status |"
     assert write_sweep_report(where) == where.report_path
     assert "2 trials: 2 completed" in where.report_path.read_text()
