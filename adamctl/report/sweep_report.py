@@ -45,7 +45,9 @@ def write_sweep_report(sweep_dir: SweepDir | Path, *, metric: str | None = None,
              f"{len(plan['trials'])} trials: "
              + (", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "none finished"), ""]
     lines += _comparison_section(sweep, result, curves, problem)
-    lines += [f"## Mean and sample std per grid point, by final {table.metric}", "",
+    better = "lower" if table.mode == "min" else "higher"
+    lines += [f"## Mean and sample std per grid point, sorted by final {table.metric} "
+              f"({better} is better)", "",
               markdown(table.frame)]
     if "status" in results:
         failed = results[~results["status"].isin(["completed"])]

@@ -57,7 +57,7 @@ def test_write_rewrites_the_report_and_plots_for_the_chosen_metric(tmp_path):
     sweep = write_sweep(tmp_path / "s", [0.5, 0.7])
     result = _report(sweep.root, "--metric", "val_accuracy", "--write", "--format", "json")
     report = sweep.report_path.read_text()
-    assert "Sorted by final val_accuracy (higher is better)" in report
+    assert "sorted by final val_accuracy (higher is better)" in report
     assert sweep.curves_path.stat().st_size > 0
     assert f"wrote {sweep.report_path}" in result.stderr
     assert json.loads(result.stdout)["metric"] == "val_accuracy"
