@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
+from adamctl._direction import metric_direction
 from adamctl.errors import UsageError
 
 __all__ = ["Arm", "build_arms", "infer_mode", "swept_keys", "NON_KEY_COLUMNS"]
@@ -24,7 +25,6 @@ NON_KEY_COLUMNS = frozenset({"trial", "point", "seed", "status", "steps", "wall_
 # (EarlyStopping, ModelCheckpoint) maximises a monitor whose name contains
 # "acc" (and, in Keras 3, one whose metric object says so, e.g. AUC); every
 # other monitor, losses and errors included, is minimised.
-_MAX_MARKERS = ("acc", "auc", "precision", "recall", "f1", "iou")
 _FAILED = ("failed", "interrupted", "pending", "running")
 
 
@@ -72,10 +72,7 @@ def infer_mode(metric: str, mode: str | None = None) -> str:
         if mode not in ("min", "max"):
             raise UsageError(f"mode must be min or max. Received: mode={mode!r}")
         return mode
-    lowered = metric.lower()
-    if lowered.endswith("loss") or "error" in lowered:
-        return "min"
-    return "max" if any(marker in lowered for marker in _MAX_MARKERS) else "min"
+    return metric_direction(metric)
 
 
 def swept_keys(results: Any) -> list[str]:

@@ -84,8 +84,6 @@ def _axis_size(spec: Any) -> int:
 
 
 def _check_seeds(seeds: tuple[int, ...], where: Where) -> None:
-    if not seeds:
-        raise where.error("must list at least one seed", ("sweep", "seeds"), [])
     for index, seed in enumerate(seeds):
         if seed in seeds[:index]:
             raise where.error("lists this seed twice", ("sweep", "seeds", index), seed)

@@ -145,11 +145,13 @@ class SweepConfig:
         factory=dict,
         help="KEY.PATH: a list of values, {log: [lo, hi], num: N} or {linear: [lo, hi], num: N}",
     )
-    seeds: tuple[int, ...] = _f(factory=lambda: (0,), help="seeds repeated at every grid point",
+    seeds: tuple[int, ...] = _f(factory=tuple,
+                                help="seeds repeated at every grid point (none: the config's seed)",
                                 range=(0, MAX_SEED))
     metric: str = _f("val_loss", help="the metric the report sorts by")
-    mode: str = _f("min", help="min or max: which way the metric is better",
-                   choices=("min", "max"))
+    mode: str = _f("auto", help="min or max: which way the metric is better; auto: max for "
+                   "accuracy-like names, else min (Keras's mode='auto')",
+                   choices=("auto", "min", "max"))
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from adamctl._direction import metric_direction
 from adamctl.config import MAX_TRIALS, count_points
 from adamctl.config.schema import MAX_SEED, Config
 from adamctl.config.overrides import NotAMapping, set_path
@@ -90,7 +91,7 @@ def plan_sweep(
     base.pop("sweep", None)
     return _plan(config.name, base, grid, seed_list,
                  metric=section.metric if section else "val_loss",
-                 mode=section.mode if section else "min", source=source_name)
+                 mode=_mode(section), source=source_name)
 
 
 def _seeds(config: Config, section: Any, count: int | None, points: int) -> tuple[int, ...]:
@@ -107,6 +108,13 @@ def _seeds(config: Config, section: Any, count: int | None, points: int) -> tupl
     if section is not None and section.seeds:
         return tuple(int(seed) for seed in section.seeds)
     return (config.seed,)
+
+
+def _mode(section: Any) -> str:
+    """The sweep's direction; ``auto`` (the default) follows the metric's name."""
+    if section is None:
+        return "min"
+    return metric_direction(section.metric) if section.mode == "auto" else section.mode
 
 
 def _plan(name, base, grid, seeds, *, metric, mode, source) -> SweepPlan:

@@ -133,7 +133,7 @@ def test_out_of_range_value_names_key_value_and_range(key, value, allowed):
     pytest.param("data.source", "cvs", "data.source = 'cvs': must be one of synthetic, digits, "
                  "csv, parquet, npz, mnist, fashion_mnist, cifar10, cifar100 or boston_housing "
                  '(did you mean "csv"?)', id="source"),
-    pytest.param("sweep.mode", "maximum", "sweep.mode = 'maximum': must be one of min or max "
+    pytest.param("sweep.mode", "maximum", "sweep.mode = 'maximum': must be one of auto, min or max "
                  '(did you mean "max"?)', id="sweep-mode"),
 ])
 def test_value_outside_choices_names_the_choices(key, value, message):

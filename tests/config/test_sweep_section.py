@@ -93,7 +93,6 @@ def test_grid_values_get_the_same_checks_as_the_key(tmp_path, entry, message):
 
 
 @pytest.mark.parametrize("seeds, message", [
-    pytest.param([], "sweep.seeds = []: must list at least one seed", id="empty"),
     pytest.param([1, 2, 1], "sweep.seeds[2] = 1: lists this seed twice", id="repeated"),
     pytest.param([0, -1], "sweep.seeds[1] = -1: must be an integer in [0, 4294967295]",
                  id="negative"),
