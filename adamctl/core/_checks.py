@@ -11,13 +11,14 @@ from __future__ import annotations
 import math
 import numbers
 import re
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from adamctl.errors import InvalidArgument
 
 __all__ = [
     "check_bool",
     "check_choice",
+    "check_exclusive_clipping",
     "check_name",
     "check_int_at_least",
     "check_non_negative",
@@ -109,3 +110,12 @@ def check_name(name: str, value: Any) -> str:
 def check_optional(check, name: str, value: Any, *args: Any, **kwargs: Any) -> Any:
     """``None``, or ``check(name, value, ...)``."""
     return None if value is None else check(name, value, *args, **kwargs)
+
+
+def check_exclusive_clipping(arguments: Mapping[str, Any]) -> None:
+    """At most one of clipnorm, clipvalue and global_clipnorm may be set."""
+    given = [k for k in ("clipnorm", "clipvalue", "global_clipnorm") if arguments.get(k) is not None]
+    if len(given) > 1:
+        raise InvalidArgument(given[1], arguments[given[1]],
+                              f"null when {given[0]} is set: clipnorm, clipvalue and "
+                              "global_clipnorm are mutually exclusive")

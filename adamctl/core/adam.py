@@ -15,13 +15,18 @@ import numpy as np
 from keras import ops
 
 from adamctl.core import _checks
+from adamctl.core._arguments import EPSILON_MODES, WEIGHT_DECAY_MODES
 from adamctl.core.schedules import BetaSchedule, beta_schedule_from_config
-from adamctl.core.spec import EPSILON_MODES, WEIGHT_DECAY_MODES, check_exclusive_clipping
 from adamctl.errors import InvalidArgument
 
 __all__ = ["Adam"]
 
 
+# Registered when the class is defined, as "adamctl>Adam": Keras's loaders
+# (load_model, .h5, pickle, copy, optimizers.deserialize) find it by that
+# name without custom_objects, and a plain Keras "Adam" config still gives
+# Keras's Adam.
+@keras.saving.register_keras_serializable(package="adamctl")
 class Adam(keras.optimizers.Optimizer):
     r"""Adam: adaptive moment estimation (Kingma & Ba, 2014), as Keras 3 defines it.
 
@@ -69,7 +74,8 @@ class Adam(keras.optimizers.Optimizer):
         ema_overwrite_frequency: int >= 1 or None. Default None.
         loss_scale_factor: float > 0 or None. Default None.
         gradient_accumulation_steps: int >= 2 or None. Default None.
-        name: the name scope of the optimizer's variables. Default "adam".
+        name: the name scope of the optimizer's variables. Default None:
+            Keras numbers it, "adam", "adam_1", ... as for its own Adam.
         epsilon_mode: "hat" (default) or "algorithm1".
         weight_decay_mode: "decoupled" (default) or "l2".
         fused: on TensorFlow, use the fused ``ResourceApplyAdam`` kernels
@@ -109,7 +115,7 @@ class Adam(keras.optimizers.Optimizer):
         ema_overwrite_frequency: int | None = None,
         loss_scale_factor: float | None = None,
         gradient_accumulation_steps: int | None = None,
-        name: str = "adam",
+        name: str | None = None,
         epsilon_mode: str = "hat",
         weight_decay_mode: str = "decoupled",
         fused: bool | None = None,
@@ -125,10 +131,11 @@ class Adam(keras.optimizers.Optimizer):
             "clipvalue": opt(_checks.check_positive, "clipvalue", clipvalue),
             "global_clipnorm": opt(_checks.check_positive, "global_clipnorm", global_clipnorm),
         }
-        check_exclusive_clipping(clips)
+        _checks.check_exclusive_clipping(clips)
         super().__init__(
             learning_rate=_check_learning_rate(learning_rate),
-            name=_checks.check_name("name", name),
+            # None: Keras's auto-numbered "adam", "adam_1", ...
+            name=opt(_checks.check_name, "name", name),
             weight_decay=weight_decay if weight_decay_mode == "decoupled" else None,
             use_ema=_checks.check_bool("use_ema", use_ema),
             ema_momentum=_checks.check_unit_interval("ema_momentum", ema_momentum, closed=True),
@@ -288,29 +295,30 @@ class Adam(keras.optimizers.Optimizer):
 
         Keras only warns and skips on a count mismatch (keras issue 19389);
         here any mismatch in count or shape is an error naming what differs.
+        Keras's own layouts are not mismatches: an unbuilt optimizer's state
+        (a model saved after ``compile()``, before training) and a
+        LossScaleOptimizer's (a ``mixed_float16`` model loaded under another
+        policy); see ``adamctl.core._state``.
 
         Raises:
-            ValueError: the optimizer is not built while the state is, or the
-                number or shapes of the entries differ from the variables.
+            ValueError: the number or shapes of the entries differ from the
+                variables (the optimizer may need building first).
         """
+        from adamctl.core._state import StateMismatch, match_state
+
         variables = self.variables
-        if len(store.keys()) != len(variables):
+        entries = [store[str(index)] for index in range(len(store.keys()))]
+        try:
+            matched = match_state(
+                entries, [tuple(v.shape) for v in variables],
+                unbuilt_count=1 + isinstance(self._learning_rate, keras.Variable),
+                stepped=int(ops.convert_to_numpy(self.iterations)) != 0)
+        except StateMismatch as error:
             hint = ("; build it first: optimizer.build(model.trainable_variables)"
                     if not self.built else "")
-            raise ValueError(
-                f"Optimizer '{self.name}' has {len(variables)} variables but the state to load "
-                f"has {len(store.keys())} entries{hint}."
-            )
-        for index, variable in enumerate(variables):
-            value = store[str(index)]
-            if tuple(np.shape(value)) != tuple(variable.shape):
-                raise ValueError(
-                    f"Optimizer '{self.name}': state entry {index} has shape "
-                    f"{tuple(np.shape(value))} but variable {variable.path} has shape "
-                    f"{tuple(variable.shape)}."
-                )
-        for index, variable in enumerate(variables):
-            variable.assign(store[str(index)])
+            raise ValueError(f"Optimizer '{self.name}' {error}{hint}.") from None
+        for variable, value in zip(variables, matched):
+            variable.assign(value)
 
     def get_config(self) -> dict[str, Any]:
         """Every argument, JSON-serializable (schedules as their configs)."""
