@@ -17,9 +17,14 @@ __all__ = ["sweep_from_cli"]
 def sweep_from_cli(config_path: Path | None, grid_options: Sequence[str], seeds: int | None,
                    overrides: Sequence[str], resume_dir: Path | None, sweep_dir: Path | None, *,
                    workers: int | None, executor: str, address: str | None, dry_run: bool,
-                   quiet: bool) -> None:
+                   quiet: bool, population_size: int | None = None) -> None:
     """Start or resume the sweep the options describe (or only show its trials), and print."""
     import adamctl.sweep
+
+    if population_size is not None and executor != "population":
+        raise UsageError("--population-size needs --executor population")
+    population = {"population_size": population_size,
+                  "warn": lambda message: click.echo(message, err=True)}
 
     if resume_dir is not None:
         if config_path or grid_options or seeds or overrides or sweep_dir:
@@ -30,7 +35,7 @@ def sweep_from_cli(config_path: Path | None, grid_options: Sequence[str], seeds:
             return _show_trials(plan)
         with _resume_hint_on_interrupt(resume_dir):
             outcome = adamctl.sweep.resume(resume_dir, workers=workers, executor=executor,
-                                           address=address,
+                                           address=address, **population,
                                            progress=_progress(quiet, plan, workers, resume_dir))
     else:
         if config_path is None:
@@ -42,7 +47,7 @@ def sweep_from_cli(config_path: Path | None, grid_options: Sequence[str], seeds:
             return _show_trials(plan)
         with _resume_hint_on_interrupt(target.root):
             outcome = adamctl.sweep.start(plan, target, workers=workers, executor=executor,
-                                          address=address,
+                                          address=address, **population,
                                           progress=_progress(quiet, plan, workers, target.root))
     if not quiet:
         from adamctl.cli.render import stdout_console

@@ -20,8 +20,13 @@ __all__ = ["command"]
 @overrides_option
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Parallel worker processes (default: the number of CPU cores).")
-@click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True,
-              help="Run trials in local worker processes, or as Ray tasks.")
+@click.option("--executor", type=click.Choice(["local", "ray", "population"]), default="local",
+              show_default=True,
+              help="Run trials in local worker processes, as Ray tasks, or as populations: "
+                   "trials differing only in optimizer settings and seed trained together in one "
+                   "compiled step, each bit-identical to its separate run.")
+@click.option("--population-size", type=click.IntRange(min=1), metavar="N", default=None,
+              help="With --executor population: at most N trials per population (default 16).")
 @click.option("--address", metavar="ADDR", help="With --executor ray: the cluster to join.")
 @click.option("--sweep-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Write the sweep here instead of runs/<name>-sweep-<YYYYmmdd-HHMMSS>/.")
@@ -29,8 +34,8 @@ __all__ = ["command"]
               metavar="SWEEP_DIR", help="Continue an interrupted sweep.")
 @click.option("--dry-run", is_flag=True, help="Print the table of trials and exit.")
 @quiet_option
-def command(config_path, grid_options, seeds, overrides, workers, executor, address, sweep_dir,
-            resume_dir, dry_run, quiet) -> None:
+def command(config_path, grid_options, seeds, overrides, workers, executor, population_size,
+            address, sweep_dir, resume_dir, dry_run, quiet) -> None:
     """Train every point of a grid of settings, over seeds, in parallel; tabulate and plot.
 
     Every trial's config is validated before any trial starts. The sweep
@@ -48,4 +53,4 @@ def command(config_path, grid_options, seeds, overrides, workers, executor, addr
 
     sweep_from_cli(config_path, grid_options, seeds, overrides, resume_dir, sweep_dir,
                    workers=workers, executor=executor, address=address, dry_run=dry_run,
-                   quiet=quiet)
+                   quiet=quiet, population_size=population_size)

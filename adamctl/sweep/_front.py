@@ -51,10 +51,13 @@ def start(
     executor: str = "local",
     address: str | None = None,
     progress: Progress | None = None,
+    population_size: int | None = None,
+    warn: Callable[[str], None] = lambda message: None,
 ) -> SweepOutcome:
     """Run a new sweep into ``sweep_dir`` (which must not hold one yet)."""
     return run_sweep(planned, sweep_dir, workers=_workers(workers), executor=executor,
-                     address=address, resume=False, progress=progress)
+                     address=address, resume=False, progress=progress,
+                     population_size=population_size, warn=warn)
 
 
 def resume(
@@ -64,11 +67,14 @@ def resume(
     executor: str = "local",
     address: str | None = None,
     progress: Progress | None = None,
+    population_size: int | None = None,
+    warn: Callable[[str], None] = lambda message: None,
 ) -> SweepOutcome:
     """Continue the sweep in ``sweep_dir`` with the plan in its ``sweep.yaml``."""
     target = SweepDir(sweep_dir)
     return run_sweep(load_plan(target), target, workers=_workers(workers), executor=executor,
-                     address=address, resume=True, progress=progress)
+                     address=address, resume=True, progress=progress,
+                     population_size=population_size, warn=warn)
 
 
 def _workers(workers: int | None) -> int:

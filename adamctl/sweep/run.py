@@ -37,6 +37,8 @@ def run_sweep(
     address: str | None = None,
     resume: bool = False,
     progress: Callable[[dict[str, Any], int, int], None] | None = None,
+    population_size: int | None = None,
+    warn: Callable[[str], None] = lambda message: None,
 ) -> SweepOutcome:
     """Run every trial of ``plan`` that is not finished, and write the tables.
 
@@ -65,15 +67,24 @@ def run_sweep(
             progress(records[trial.id], finished[0], len(plan.trials))
 
     _write(plan, sweep_dir, records)
-    _execute(jobs, executor=executor, address=address, workers=workers, on_outcome=on_outcome)
+    _execute(jobs, executor=executor, address=address, workers=workers, on_outcome=on_outcome,
+             population_size=population_size, warn=warn)
     results = _write(plan, sweep_dir, records, final=True)
     return SweepOutcome(sweep_dir, plan, results)
 
 
-def _execute(jobs, *, executor, address, workers, on_outcome) -> None:
+def _execute(jobs, *, executor, address, workers, on_outcome, population_size=None,
+             warn=lambda message: None) -> None:
     if not jobs:
         return
-    if executor == "ray":
+    if executor == "population":
+        from adamctl.population import run_population
+        from adamctl.sweep.local import run_local
+
+        run_population(jobs, size=population_size, on_outcome=on_outcome, warn=warn,
+                       run_local=lambda local, on_outcome: run_local(
+                           local, workers=workers, on_outcome=on_outcome))
+    elif executor == "ray":
         from adamctl.sweep.ray import run_ray
 
         run_ray(jobs, address=address, workers=workers, on_outcome=on_outcome)
