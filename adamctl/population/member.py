@@ -64,7 +64,8 @@ class Member:
         self.summary.data.update(population)
         self.summary.write()
         self.checkpointing = single._checkpointing(self.session, self.run, self.state)
-        hooks = single._callbacks(self.run, self.state, self.summary, None) + [self.checkpointing]
+        hooks = (single._callbacks(self.run, self.state, self.summary, None)
+                 + [self.checkpointing] + single._fault_injection(self.state))
         data = self.session.config.data
         self.loop = _Loop(
             self.model, self.session.dataset, self.state,
