@@ -21,9 +21,9 @@ __all__ = ["command"]
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Parallel worker processes (default: the number of CPU cores).")
 @click.option("--executor", type=click.Choice(["local", "ray", "population"]), default="local",
-              show_default=True,
-              help="Run trials in local worker processes, as Ray tasks, or as populations: "
-                   "trials differing only in optimizer settings and seed trained together in one "
+              metavar="NAME",
+              help="local (default): local worker processes; ray: Ray tasks; population: trials "
+                   "differing only in optimizer settings and seed train together in one "
                    "compiled step, each bit-identical to its separate run.")
 @click.option("--population-size", type=click.IntRange(min=1), metavar="N", default=None,
               help="With --executor population: at most N trials per population (default 16).")
