@@ -75,6 +75,7 @@ def _train_together(members: list[Member], on_outcome: Callable[[dict[str, Any]]
     from adamctl.population.step import population_step
 
     steps: dict[tuple[int, ...], Callable] = {}
+    validate: tuple[tuple[int, ...], Callable] | None = None
     active = list(members)
     for member in active:
         member.loop.hooks.on_train_begin()
@@ -92,10 +93,29 @@ def _train_together(members: list[Member], on_outcome: Callable[[dict[str, Any]]
                 if not member.took_step(logs):  # diverged: it leaves, the others go on
                     on_outcome(member.finish())
             active = [m for m in active if m.state.stop_reason is None]
-        for member in active:
-            member.loop._end_epoch()
+        validate = _end_epoch(active, validate)
     for member in active:
         on_outcome(member.finish())
+
+
+def _end_epoch(active: list[Member], validate: tuple | None) -> tuple | None:
+    """Every member's epoch end; validation for all in one pass (the step kept while
+    the same members remain)."""
+    from adamctl.population.step import population_validate
+
+    for member in active:
+        member.read_train_metrics()
+    key = tuple(id(m) for m in active)
+    val_logs = [{} for _ in active]
+    if len(active[0].session.dataset.x_val):
+        known = validate[1] if validate is not None and validate[0] == key else None
+        val_logs, step = population_validate(
+            [m.model for m in active], [m.session.dataset for m in active],
+            active[0].session.config.data.batch_size, known)
+        validate = (key, step)
+    for member, logs in zip(active, val_logs):
+        member.end_epoch(logs)
+    return validate
 
 
 def _begin_epoch(member: Member) -> None:

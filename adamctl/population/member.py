@@ -43,6 +43,7 @@ class Member:
     loop: Any = None
     checkpointing: Any = None
     batches: list[np.ndarray] = field(default_factory=list)
+    train_logs: dict[str, float] = field(default_factory=dict)
 
     @property
     def model(self):
@@ -100,6 +101,29 @@ class Member:
         if self.loop is not None:
             self.loop.hooks.on_train_batch_end(state.step_in_epoch - 1, dict(state.logs))
         return True
+
+    def end_epoch(self, val_logs: dict[str, float]) -> None:
+        """The separate loop's epoch end, with validation already done by the population.
+
+        The training metrics are read before the population validated (the
+        caller's order), as the separate loop reads them before ``evaluate``.
+        """
+        from adamctl.training.loop import current_learning_rate
+
+        state = self.state
+        logs = dict(self.train_logs)
+        logs.update(val_logs)
+        logs["learning_rate"] = current_learning_rate(self.model.optimizer)
+        state.logs = logs
+        state.epoch += 1
+        state.step_in_epoch = 0
+        self.loop.tick()
+        self.loop.hooks.on_epoch_end(state.epoch - 1, dict(logs))
+
+    def read_train_metrics(self) -> None:
+        """The epoch's running training metrics (loss first), before validation resets them."""
+        self.train_logs = {name: float(value)
+                           for name, value in self.model.get_metrics_result().items()}
 
     def finish(self) -> dict[str, Any]:
         """End the run as ``train`` ends it; the sweep's outcome for this trial."""

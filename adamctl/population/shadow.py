@@ -3,7 +3,8 @@
 Exactness depends on the kernels the machine picks, so it is measured, not
 assumed: the population takes a few steps, the first member's config is
 also trained alone for the same steps with ``train_on_batch`` (what the
-separate run calls), and every model, optimizer and metric variable and
+separate run calls), both then validate (the population in one pass, the
+separate run with ``evaluate``), and every model, optimizer and metric variable and
 each step's logs must agree bit for bit. Afterwards every member is put
 back to its initial state, so the population starts from step 0.
 """
@@ -15,7 +16,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from adamctl.population.member import Member, build_member
-from adamctl.training.loop import _metrics_kept_across_steps
+from adamctl.training.loop import _metrics_kept_across_steps, _validate
 
 __all__ = ["shadow_check", "SHADOW_STEPS"]
 
@@ -55,6 +56,13 @@ def _population_steps(members: Sequence[Member], step: Callable, steps: int):
             member.state.step_in_epoch += 1
     for member in members:
         member.state.step_in_epoch = 0
+    if len(members[0].session.dataset.x_val):
+        from adamctl.population.step import population_validate
+
+        val_logs, _ = population_validate([m.model for m in members],
+                                          [m.session.dataset for m in members],
+                                          members[0].session.config.data.batch_size)
+        logs_seen.append(val_logs[0])
     return logs_seen, _variables(members[0].model)
 
 
@@ -68,6 +76,9 @@ def _separate_steps(job: Any, steps: int):
             logs = model.train_on_batch(x, y, return_dict=True)
             logs_seen.append({k: float(v) for k, v in logs.items()})
             member.state.step_in_epoch += 1
+    if len(member.session.dataset.x_val):
+        logs_seen.append(_validate(model, member.session.dataset,
+                                   member.session.config.data.batch_size))
     return logs_seen, _variables(model)
 
 
