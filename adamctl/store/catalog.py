@@ -78,39 +78,49 @@ def list_runs(root: Path | str) -> list[RunRow]:
     A missing ``root`` gives an empty list.
     """
     root = Path(root)
-    if _is_sweep(root) or _is_run(root):
-        return [_row(root)]
-    return [_row(path) for path in _candidates(root, depth=1)]
+    kind = _kind(root)
+    if kind is not None:
+        return [_row(root, kind)]
+    return [_row(path, kind) for path, kind in _candidates(root, depth=1)]
 
 
-def _candidates(folder: Path, *, depth: int) -> Iterable[Path]:
+# The names that mark a folder, taken from the path owners. One listdir per
+# folder and set lookups keep a thousand runs to a few stat-free checks.
+_SWEEP_MARK = SweepDir("_").plan_path.name
+_RUN = RunDir("_")
+# Any file a run writes, so that a run whose summary is gone still shows.
+_RUN_MARKS = {path.name for path in (_RUN.summary_path, _RUN.config_path, _RUN.overrides_path,
+                                     _RUN.metrics_path, _RUN.checkpoints_root)}
+
+
+def _kind(path: Path) -> str | None:
+    """``sweep``, ``run`` or None (neither, or not a readable folder)."""
     try:
-        entries = sorted((e for e in os.scandir(folder) if e.is_dir() and not e.name.startswith(".")),
-                         key=lambda e: e.name)
+        names = set(os.listdir(path))
+    except OSError:
+        return None
+    if _SWEEP_MARK in names:
+        return "sweep"
+    return "run" if names & _RUN_MARKS else None
+
+
+def _candidates(folder: Path, *, depth: int) -> Iterable[tuple[Path, str]]:
+    try:
+        entries = sorted((e.name for e in os.scandir(folder)
+                          if not e.name.startswith(".") and e.is_dir()))
     except OSError:
         return
-    for entry in entries:
-        path = Path(entry.path)
-        if _is_sweep(path) or _is_run(path):
-            yield path
+    for name in entries:
+        path = folder / name
+        kind = _kind(path)
+        if kind is not None:
+            yield path, kind
         elif depth < _MAX_DEPTH:
             yield from _candidates(path, depth=depth + 1)
 
 
-def _is_sweep(path: Path) -> bool:
-    return SweepDir(path).is_sweep()
-
-
-def _is_run(path: Path) -> bool:
-    """A summary, or any file a run writes (so a run whose summary is gone still shows)."""
-    run = RunDir(path)
-    markers = (run.summary_path, run.config_path, run.overrides_path, run.metrics_path,
-               run.checkpoints_root)
-    return any(marker.exists() for marker in markers)
-
-
-def _row(path: Path) -> RunRow:
-    return _sweep_row(SweepDir(path)) if _is_sweep(path) else _run_row(RunDir(path))
+def _row(path: Path, kind: str) -> RunRow:
+    return _sweep_row(SweepDir(path)) if kind == "sweep" else _run_row(RunDir(path))
 
 
 def _run_row(run: RunDir) -> RunRow:
