@@ -15,7 +15,7 @@ __all__ = ["sweep_from_cli"]
 def sweep_from_cli(config_path: Path | None, grid_options: Sequence[str], seeds: int | None,
                    overrides: Sequence[str], resume_dir: Path | None, sweep_dir: Path | None, *,
                    workers: int | None, executor: str, address: str | None, dry_run: bool,
-                   quiet: bool) -> None:
+                   quiet: bool, gpus: Sequence[int] = ()) -> None:
     """Start or resume the sweep the options describe (or only show its trials), and print."""
     import adamctl.sweep
 
@@ -26,7 +26,7 @@ def sweep_from_cli(config_path: Path | None, grid_options: Sequence[str], seeds:
         if dry_run:
             return _show_trials(adamctl.sweep.load_plan(adamctl.sweep.SweepDir(resume_dir)))
         outcome = adamctl.sweep.resume(resume_dir, workers=workers, executor=executor,
-                                       address=address, progress=_progress(quiet))
+                                       address=address, progress=_progress(quiet), gpus=gpus)
     else:
         if config_path is None:
             raise UsageError('give a CONFIG to sweep, or --resume SWEEP_DIR '
@@ -36,7 +36,7 @@ def sweep_from_cli(config_path: Path | None, grid_options: Sequence[str], seeds:
         if dry_run:
             return _show_trials(plan)
         outcome = adamctl.sweep.start(plan, target, workers=workers, executor=executor,
-                                      address=address, progress=_progress(quiet))
+                                      address=address, progress=_progress(quiet), gpus=gpus)
     if not quiet:
         from adamctl.cli.render import stdout_console
         from adamctl.report import rich_table, sweep_table
