@@ -169,3 +169,33 @@ def test_export_savedmodel_serves_the_same_predictions(trained, tmp_path):
     """)
     subprocess.run([sys.executable, "-c", script, str(target), str(trained.model_path)],
                    check=True)
+
+
+def _h5_arrays(source) -> dict[str, np.ndarray]:
+    import h5py
+
+    arrays = {}
+    with h5py.File(source, "r") as handle:
+        handle.visititems(lambda name, item: arrays.__setitem__(name, item[()])
+                          if isinstance(item, h5py.Dataset) else None)
+    return arrays
+
+
+def test_a_resumed_run_saves_model_keras_when_it_completes(write_config, tmp_path):
+    import io
+    import zipfile
+
+    config = write_config()
+    killed = run_cli("train", str(config), "--run-dir", "r", "--quiet", cwd=tmp_path,
+                     env={"ADAMCTL_KILL_AT": "step:9"})
+    run = RunDir(tmp_path / "r")
+    assert killed.returncode != 0 and not run.model_path.exists()
+    resumed = run_cli("resume", "r", "--quiet", cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    with zipfile.ZipFile(run.model_path) as archive:
+        inside = _h5_arrays(io.BytesIO(archive.read("model.weights.h5")))
+    weights = _h5_arrays(run.weights_path)
+    assert weights and all(np.array_equal(inside[name], array) for name, array in weights.items())
+    final = read_checkpoint(run.checkpoint_dirs()[-1])
+    # The optimizer's first variable is its step count (Keras's layout).
+    assert int(inside["optimizer/vars/0"]) == final.step == 12
