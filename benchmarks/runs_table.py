@@ -3,8 +3,8 @@
 Creates --runs fake run directories (a realistic summary.json each, written
 by the store's own ``RunSummary``, 20 epochs of four metrics) in a
 temporary folder, then times: the baseline, a loop that ``json.load``\\ s
-every summary.json; ours in-process, ``list_runs`` + ``sort_rows`` (the
-library call behind the command); and the CLI, ``adamctl runs DIR --format
+every summary.json; ours in-process, ``runs_table`` (the library call
+behind the command); and the CLI, ``adamctl runs DIR --format
 csv`` as a real process (Python start-up and imports included). Median of
 --repeats runs after a warm-up.
 
@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 from adamctl.store import RunDir
-from adamctl.store.catalog import list_runs, sort_rows
+from adamctl.store.catalog import runs_table
 from adamctl.store.summary import RunSummary
 
 
@@ -81,7 +81,7 @@ def main() -> None:
                     json.load(handle)
 
         def library():
-            assert len(sort_rows(list_runs(root), "started")) == args.runs
+            assert len(runs_table(root)) == args.runs
 
         def cli():
             subprocess.run(command, check=True, capture_output=True)

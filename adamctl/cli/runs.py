@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from adamctl.store.catalog import SORT_KEYS
+from adamctl.store.rundir import RUNS_ROOT
 
 __all__ = ["command", "render_rows"]
 
@@ -19,7 +20,7 @@ _COLUMNS = ("name", "kind", "trials", "status", "started", "duration_s", "steps"
 
 
 @click.command("runs")
-@click.argument("root", metavar="[DIR]", required=False, default="runs",
+@click.argument("root", metavar="[DIR]", required=False, default=str(RUNS_ROOT),
                 type=click.Path(file_okay=False, path_type=Path))
 @click.option("--status", help="Only rows with this status (completed, running, broken, ...).")
 @click.option("--name", "name_glob", metavar="GLOB", help="Only runs whose name matches GLOB.")
@@ -40,9 +41,9 @@ def command(root: Path, status: str | None, name_glob: str | None, sort_key: str
       adamctl runs runs/ --status completed --sort best
       adamctl runs --name 'digits*' --format csv
     """
-    from adamctl.store.catalog import filter_rows, list_runs, sort_rows
+    from adamctl.store.catalog import runs_table
 
-    rows = sort_rows(filter_rows(list_runs(root), status=status, name=name_glob), sort_key)
+    rows = runs_table(root, status=status, name=name_glob, sort=sort_key)
     records = [row.as_dict() for row in rows]
     if fmt == "table":
         from adamctl.cli.render import stdout_console

@@ -21,7 +21,7 @@ from adamctl.store.rundir import RunDir
 from adamctl.store.summary import better, metric_mode
 from adamctl.store.sweepdir import SweepDir
 
-__all__ = ["RunRow", "SORT_KEYS", "filter_rows", "list_runs", "sort_rows"]
+__all__ = ["RunRow", "SORT_KEYS", "filter_rows", "list_runs", "runs_table", "sort_rows"]
 
 # How deep below the listed folder runs are looked for: runs/<name>/ and one
 # level of grouping folders (runs/<project>/<name>/).
@@ -69,6 +69,12 @@ class RunRow:
         data = asdict(self)
         data.pop("_mode")
         return data
+
+
+def runs_table(root: Path | str, *, status: str | None = None, name: str | None = None,
+               sort: str = "started") -> list[RunRow]:
+    """The rows of ``adamctl runs``: :func:`list_runs`, filtered, then sorted by ``sort``."""
+    return sort_rows(filter_rows(list_runs(root), status=status, name=name), sort)
 
 
 def list_runs(root: Path | str) -> list[RunRow]:
