@@ -71,3 +71,15 @@ def test_each_local_worker_sees_only_its_gpu(write_config, tmp_path):
         for path in (tmp_path / "sw" / "trials").glob("*/summary.json")
     )
     assert seen == ["0", "1"]
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(shutil.which("nvidia-smi") is None, reason="needs a GPU (no nvidia-smi here)")
+def test_gpu_0_trains_on_the_gpu_and_records_its_model(write_config, tmp_path):
+    config = write_config({"device": "gpu:0"})
+    result = run_cli("train", str(config), "--run-dir", "r", "--quiet", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads((tmp_path / "r" / "summary.json").read_text())
+    assert summary["device"] == "gpu:0"
+    assert summary["provenance"]["cuda_visible_devices"] == "0"
+    assert summary["provenance"]["gpu"]
