@@ -112,10 +112,39 @@ def _gpu_model() -> str | None:
 
 
 def installed_packages() -> list[str]:
-    """Every installed distribution as ``name==version``, sorted case-insensitively."""
-    found = {}
-    for dist in importlib.metadata.distributions():
-        name = dist.metadata["Name"]
-        if name:
-            found.setdefault(name.lower(), f"{name}=={dist.version}")
+    """Every installed distribution as ``name==version``, sorted case-insensitively.
+
+    Names and versions come from the ``<name>-<version>.dist-info`` folder
+    names on ``sys.path`` (the wheel layout): parsing each METADATA file
+    instead costs most of a second with 150 packages. Folders that do not
+    follow the layout (old ``.egg-info``) fall back to their metadata.
+    """
+    found: dict[str, str] = {}
+    for folder in sys.path:
+        try:
+            entries = [entry.name for entry in os.scandir(folder or ".")]
+        except OSError:
+            continue
+        for entry in entries:
+            line = _from_folder_name(folder, entry)
+            if line is not None:
+                found.setdefault(line.split("==")[0].lower().replace("-", "_"), line)
     return [found[key] for key in sorted(found)]
+
+
+def _from_folder_name(folder: str, entry: str) -> str | None:
+    for suffix in (".dist-info", ".egg-info"):
+        if entry.endswith(suffix):
+            name, sep, version = entry.removesuffix(suffix).partition("-")
+            if sep and version and "-" not in version:
+                return f"{name}=={version}"
+            return _from_metadata(Path(folder or ".", entry))
+    return None
+
+
+def _from_metadata(path: Path) -> str | None:
+    try:
+        metadata = importlib.metadata.PathDistribution(path).metadata
+        return f"{metadata['Name']}=={metadata['Version']}" if metadata["Name"] else None
+    except Exception:  # a damaged folder: leave it out rather than fail the run
+        return None
