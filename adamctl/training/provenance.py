@@ -2,10 +2,9 @@
 
 What a reader needs to reproduce a run a year later goes into
 ``summary.json`` under ``provenance``; the full list of installed packages
-goes to ``environment.txt`` beside it. Everything here is cheap (two ``git``
-calls with a short timeout, one pass over the installed distributions'
-metadata, a few tens of milliseconds in all) and nothing here can fail a
-run: a missing ``git``, a config outside any repository or an unreadable
+goes to ``environment.txt`` beside it. Everything here is cheap (three
+``git`` calls with a short timeout, one listing of each ``sys.path``
+folder: tens of milliseconds in all) and nothing here can fail a run: a missing ``git``, a config outside any repository or an unreadable
 ``/proc/cpuinfo`` each leave their field null.
 """
 
