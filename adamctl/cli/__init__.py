@@ -68,8 +68,11 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 def _register() -> None:
     from adamctl.cli import compare, inspect_checkpoint, report, resume, sweep, train, validate
+    from adamctl.cli import evaluate, export, runs
 
     for module in (train, validate, resume, inspect_checkpoint, sweep, report, compare):
+        cli.add_command(module.command)
+    for module in (runs, export, evaluate):
         cli.add_command(module.command)
 
 

@@ -17,7 +17,7 @@ __all__ = ["sweep_from_cli"]
 def sweep_from_cli(config_path: Path | None, grid_options: Sequence[str], seeds: int | None,
                    overrides: Sequence[str], resume_dir: Path | None, sweep_dir: Path | None, *,
                    workers: int | None, executor: str, address: str | None, dry_run: bool,
-                   quiet: bool) -> None:
+                   quiet: bool, gpus: Sequence[int] = ()) -> None:
     """Start or resume the sweep the options describe (or only show its trials), and print."""
     import adamctl.sweep
 
@@ -31,7 +31,8 @@ def sweep_from_cli(config_path: Path | None, grid_options: Sequence[str], seeds:
         with _resume_hint_on_interrupt(resume_dir):
             outcome = adamctl.sweep.resume(resume_dir, workers=workers, executor=executor,
                                            address=address,
-                                           progress=_progress(quiet, plan, workers, resume_dir))
+                                           progress=_progress(quiet, plan, workers, resume_dir),
+                                           gpus=gpus)
     else:
         if config_path is None:
             raise UsageError('give a CONFIG to sweep, or --resume SWEEP_DIR '
@@ -43,7 +44,8 @@ def sweep_from_cli(config_path: Path | None, grid_options: Sequence[str], seeds:
         with _resume_hint_on_interrupt(target.root):
             outcome = adamctl.sweep.start(plan, target, workers=workers, executor=executor,
                                           address=address,
-                                          progress=_progress(quiet, plan, workers, target.root))
+                                          progress=_progress(quiet, plan, workers, target.root),
+                                          gpus=gpus)
     if not quiet:
         from adamctl.cli.render import stdout_console
         from adamctl.report import rich_table, sweep_table

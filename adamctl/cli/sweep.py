@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from adamctl.cli.options import grid_option, overrides_option, quiet_option
+from adamctl.cli.options import GpuList, grid_option, overrides_option, quiet_option
 
 __all__ = ["command"]
 
@@ -20,6 +20,9 @@ __all__ = ["command"]
 @overrides_option
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Parallel worker processes (default: the number of CPU cores).")
+@click.option("--gpus", type=GpuList(), default=(), metavar="0,1,...",
+              help="Pin local workers one per GPU (CUDA_VISIBLE_DEVICES); default --workers: "
+              "one per GPU given.")
 @click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True,
               help="Run trials in local worker processes, or as Ray tasks.")
 @click.option("--address", metavar="ADDR", help="With --executor ray: the cluster to join.")
@@ -29,8 +32,8 @@ __all__ = ["command"]
               metavar="SWEEP_DIR", help="Continue an interrupted sweep.")
 @click.option("--dry-run", is_flag=True, help="Print the table of trials and exit.")
 @quiet_option
-def command(config_path, grid_options, seeds, overrides, workers, executor, address, sweep_dir,
-            resume_dir, dry_run, quiet) -> None:
+def command(config_path, grid_options, seeds, overrides, workers, gpus, executor, address,
+            sweep_dir, resume_dir, dry_run, quiet) -> None:
     """Train every point of a grid of settings, over seeds, in parallel; tabulate and plot.
 
     Every trial's config is validated before any trial starts. The sweep
@@ -43,9 +46,10 @@ def command(config_path, grid_options, seeds, overrides, workers, executor, addr
       adamctl sweep configs/quickstart.yaml --grid optimizer.beta_1=0.8,0.9,0.95 \\
           --grid optimizer.epsilon=log:1e-8:1e-4:3 --seeds 3
       adamctl sweep --resume runs/quickstart-sweep-20260101-120000
+      adamctl sweep configs/digits.yaml --grid optimizer.learning_rate=1e-3,1e-2 --gpus 0,1
     """
     from adamctl.cli._sweep import sweep_from_cli
 
     sweep_from_cli(config_path, grid_options, seeds, overrides, resume_dir, sweep_dir,
                    workers=workers, executor=executor, address=address, dry_run=dry_run,
-                   quiet=quiet)
+                   quiet=quiet, gpus=gpus)

@@ -42,6 +42,7 @@ FIXED_TASKS = {
 DEFAULT_LOSS = {"classification": "sparse_categorical_crossentropy",
                 "regression": "mean_squared_error"}
 DEFAULT_METRICS = {"classification": ("accuracy",), "regression": ("mean_absolute_error",)}
+_DEVICE = re.compile(r"auto|cpu|gpu|gpu:(0|[1-9][0-9]{0,3})")
 _DIRECTORY_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
 
 
@@ -52,6 +53,7 @@ def apply_rules(config: Config, raw: Mapping[str, Any], where: Where, base_dir: 
     user set, as opposed to defaults.
     """
     _check_name(config.name, where)
+    _check_device(config.device, where)
     data = _data_rules(config.data, _section(raw, "data"), where, base_dir)
     model = _model_rules(config.model, _section(raw, "model"), data, where)
     optimizer = normalize_optimizer(config.optimizer, where)
@@ -110,6 +112,12 @@ def _check_name(name: str, where: Where) -> None:
         shown = name if len(name) <= MAX_NAME_LENGTH else name[:MAX_NAME_LENGTH] + "..."
         raise where.error(f"must be usable as a directory name: 1 to {MAX_NAME_LENGTH} letters, "
                           "digits, '-', '_' and '.', not starting with '.'", ("name",), shown)
+
+
+def _check_device(device: str, where: Where) -> None:
+    if not _DEVICE.fullmatch(device):
+        raise where.error("must be auto, cpu, gpu, or gpu:N with N a GPU index (gpu:0, gpu:1...)",
+                          ("device",), device)
 
 
 def _data_rules(data: DataConfig, raw: Mapping[str, Any], where: Where,

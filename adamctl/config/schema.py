@@ -162,7 +162,8 @@ class Config:
     seed: int = _f(0, help="seeds data, initialization, dropout and shuffling",
                    range=(0, MAX_SEED))
     backend: str = _f("tensorflow", help="Keras backend", choices=BACKENDS)
-    device: str = _f("auto", help="auto, cpu or gpu", choices=DEVICES)
+    # Not a ``choices`` field: ``gpu:N`` is open-ended, so the rules check it.
+    device: str = _f("auto", help="auto, cpu, gpu, or gpu:N (the N-th GPU only)")
     data: DataConfig = _f(factory=DataConfig, help="the data section")
     model: ModelConfig = _f(factory=ModelConfig, help="the model section")
     optimizer: Mapping[str, Any] = _f(

@@ -10,6 +10,9 @@ Layout::
     <run>/summary.json         status, final and best metrics, versions
     <run>/model.weights.h5     final weights (EMA-finalized with use_ema)
     <run>/curves.png           metrics and learning rate per epoch (adamctl report --write)
+    <run>/model.keras          the final model with its optimizer and state (keras.models.load_model)
+    <run>/environment.txt      the installed packages, name==version, sorted
+    <run>/export/              what ``adamctl export`` writes by default
     <run>/checkpoints/ckpt-000001200/   one folder per checkpoint
     <run>/.lock                the live writer's pid
 """
@@ -66,6 +69,18 @@ class RunDir:
     @property
     def weights_path(self) -> Path:
         return self.root / "model.weights.h5"
+
+    @property
+    def model_path(self) -> Path:
+        return self.root / "model.keras"
+
+    @property
+    def environment_path(self) -> Path:
+        return self.root / "environment.txt"
+
+    def export_path(self, fmt: str) -> Path:
+        """Where ``adamctl export`` writes ``fmt`` (keras: a file, savedmodel: a folder)."""
+        return self.root / "export" / ("model.keras" if fmt == "keras" else "saved_model")
 
     @property
     def lock_path(self) -> Path:

@@ -3,7 +3,7 @@
 The policies a command line would otherwise decide live here, so a notebook
 gets the same: a new sweep goes to ``runs/<name>-sweep-<stamp>/`` unless a
 directory is given, a resumed one takes its plan from its ``sweep.yaml``,
-and the worker count defaults to the number of CPU cores.
+and the worker count defaults to the number of GPUs given, else of CPU cores.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from adamctl.errors import UsageError
 from adamctl.store import RUNS_ROOT, SweepDir, new_sweep_dir
 from adamctl.sweep.plan import SweepPlan
 from adamctl.sweep.run import SweepOutcome, load_plan, run_sweep
@@ -51,10 +52,15 @@ def start(
     executor: str = "local",
     address: str | None = None,
     progress: Progress | None = None,
+    gpus: Sequence[int] = (),
 ) -> SweepOutcome:
-    """Run a new sweep into ``sweep_dir`` (which must not hold one yet)."""
-    return run_sweep(planned, sweep_dir, workers=_workers(workers), executor=executor,
-                     address=address, resume=False, progress=progress)
+    """Run a new sweep into ``sweep_dir`` (which must not hold one yet).
+
+    ``gpus``: pin local workers one per GPU; the worker count defaults to their number.
+    """
+    _check_gpus(gpus, executor)
+    return run_sweep(planned, sweep_dir, workers=_workers(workers, gpus), executor=executor,
+                     address=address, resume=False, progress=progress, gpus=gpus)
 
 
 def resume(
@@ -64,12 +70,21 @@ def resume(
     executor: str = "local",
     address: str | None = None,
     progress: Progress | None = None,
+    gpus: Sequence[int] = (),
 ) -> SweepOutcome:
     """Continue the sweep in ``sweep_dir`` with the plan in its ``sweep.yaml``."""
+    _check_gpus(gpus, executor)
     target = SweepDir(sweep_dir)
-    return run_sweep(load_plan(target), target, workers=_workers(workers), executor=executor,
-                     address=address, resume=True, progress=progress)
+    return run_sweep(load_plan(target), target, workers=_workers(workers, gpus),
+                     executor=executor, address=address, resume=True, progress=progress,
+                     gpus=gpus)
 
 
-def _workers(workers: int | None) -> int:
-    return workers or os.cpu_count() or 1
+def _workers(workers: int | None, gpus: Sequence[int] = ()) -> int:
+    return workers or len(gpus) or os.cpu_count() or 1
+
+
+def _check_gpus(gpus: Sequence[int], executor: str) -> None:
+    if gpus and executor != "local":
+        raise UsageError("--gpus pins local workers; with --executor ray, Ray places trials "
+                         "on GPUs itself")

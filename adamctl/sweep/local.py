@@ -2,7 +2,9 @@
 
 Each worker is a long-lived process that imports TensorFlow once and runs
 trial after trial, with its share of the cores (intra-op threads = cores /
-workers). A worker that dies (killed, out of memory) costs only the trial it
+workers). With ``gpus``, worker i sees only GPU ``gpus[i % len(gpus)]``
+(``CUDA_VISIBLE_DEVICES`` is set in the worker before TensorFlow is
+imported), so workers pinned one per GPU do not share one. A worker that dies (killed, out of memory) costs only the trial it
 was running, which is recorded as failed, and is replaced; the others go on.
 """
 
@@ -15,7 +17,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-__all__ = ["TrialJob", "run_local", "run_job"]
+__all__ = ["TrialJob", "pin_gpu", "run_job", "run_local", "worker_gpu"]
 
 
 @dataclass(frozen=True)
@@ -62,10 +64,20 @@ def run_job(job: TrialJob) -> dict[str, Any]:
     return {"trial": job.trial_id, "status": status, "error": error, "summary": summary}
 
 
-def _worker_main(connection: Connection, threads: int) -> None:
-    """A worker's life: limit threads, then run the jobs it is sent until told to stop."""
+def pin_gpu(gpu: int | None) -> None:
+    """Show this process's backend only GPU ``gpu`` (None: leave the GPUs as they are).
+
+    Must run before the backend is imported: CUDA reads the variable once.
+    """
+    if gpu is not None:
+        os.environ["CUDA_VISIBLE_DEVICES"] = str(gpu)
+
+
+def _worker_main(connection: Connection, threads: int, gpu: int | None = None) -> None:
+    """A worker's life: pin its GPU, limit threads, then run the jobs it is sent until told to stop."""
     from adamctl.training.backend import setup_worker_process
 
+    pin_gpu(gpu)
     setup_worker_process(threads)
     while True:
         job = connection.recv()
@@ -75,9 +87,11 @@ def _worker_main(connection: Connection, threads: int) -> None:
 
 
 class _Worker:
-    def __init__(self, context: Any, threads: int) -> None:
+    def __init__(self, context: Any, threads: int, gpu: int | None = None) -> None:
+        self.gpu = gpu
         self.connection, child = context.Pipe()
-        self.process = context.Process(target=_worker_main, args=(child, threads), daemon=True)
+        self.process = context.Process(target=_worker_main, args=(child, threads, gpu),
+                                       daemon=True)
         self.process.start()
         child.close()
         self.job: TrialJob | None = None
@@ -98,16 +112,19 @@ def run_local(
     *,
     workers: int,
     on_outcome: Callable[[dict[str, Any]], None],
+    gpus: Sequence[int] = (),
 ) -> None:
     """Run ``jobs`` on ``workers`` warm processes; report each outcome as it comes.
 
     Outcomes arrive in completion order. A worker's death becomes a
-    ``failed`` outcome naming its exit code, and a new worker takes its place.
+    ``failed`` outcome naming its exit code, and a new worker takes its
+    place (on the same GPU). With ``gpus``, worker i is pinned to
+    ``gpus[i % len(gpus)]``.
     """
     context = multiprocessing.get_context("spawn")
     count = max(1, min(workers, len(jobs)))
     threads = max(1, (os.cpu_count() or 1) // count)
-    pool = [_Worker(context, threads) for _ in range(count)]
+    pool = [_Worker(context, threads, worker_gpu(index, gpus)) for index in range(count)]
     pending = list(jobs)[::-1]
     try:
         while pending or any(w.job for w in pool):
@@ -139,7 +156,12 @@ def _collect(pool: list[_Worker], context: Any, threads: int, on_outcome: Callab
             worker.job = None
         elif worker.connection in ready or worker.process.sentinel in ready:
             on_outcome(_death(worker))
-            pool[index] = _Worker(context, threads)
+            pool[index] = _Worker(context, threads, worker.gpu)
+
+
+def worker_gpu(index: int, gpus: Sequence[int]) -> int | None:
+    """The GPU worker ``index`` is pinned to: round-robin over ``gpus``; None without."""
+    return gpus[index % len(gpus)] if gpus else None
 
 
 def _death(worker: _Worker) -> dict[str, Any]:

@@ -6,7 +6,7 @@ The directory's layout belongs to :class:`adamctl.store.SweepDir`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from adamctl.store import SweepDir
 from adamctl.sweep.plan import SweepPlan, plan_from_dict
@@ -37,12 +37,14 @@ def run_sweep(
     address: str | None = None,
     resume: bool = False,
     progress: Callable[[dict[str, Any], int, int], None] | None = None,
+    gpus: Sequence[int] = (),
 ) -> SweepOutcome:
     """Run every trial of ``plan`` that is not finished, and write the tables.
 
     A new sweep refuses a directory that already holds one. On ``resume``,
     completed and diverged trials are kept, trials with a run directory
-    resume from their newest checkpoint, and the others start.
+    resume from their newest checkpoint, and the others start. ``gpus``
+    pins local workers one per GPU (round-robin).
     """
     from adamctl.sweep.local import TrialJob
 
@@ -65,12 +67,13 @@ def run_sweep(
             progress(records[trial.id], finished[0], len(plan.trials))
 
     _write(plan, sweep_dir, records)
-    _execute(jobs, executor=executor, address=address, workers=workers, on_outcome=on_outcome)
+    _execute(jobs, executor=executor, address=address, workers=workers, on_outcome=on_outcome,
+             gpus=gpus)
     results = _write(plan, sweep_dir, records, final=True)
     return SweepOutcome(sweep_dir, plan, results)
 
 
-def _execute(jobs, *, executor, address, workers, on_outcome) -> None:
+def _execute(jobs, *, executor, address, workers, on_outcome, gpus=()) -> None:
     if not jobs:
         return
     if executor == "ray":
@@ -80,7 +83,7 @@ def _execute(jobs, *, executor, address, workers, on_outcome) -> None:
     else:
         from adamctl.sweep.local import run_local
 
-        run_local(jobs, workers=workers, on_outcome=on_outcome)
+        run_local(jobs, workers=workers, on_outcome=on_outcome, gpus=gpus)
 
 
 def _initial_records(plan: SweepPlan, sweep_dir: SweepDir) -> dict[str, dict[str, Any]]:

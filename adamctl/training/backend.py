@@ -58,8 +58,11 @@ def select_backend(backend: str, device: str, *, file: str | Path | None = None)
         if device == "cpu":
             # Hide every GPU from the backend before it initializes.
             os.environ["CUDA_VISIBLE_DEVICES"] = "-1"
+        elif device.startswith("gpu:"):
+            # Show the backend that one GPU only; it becomes its gpu:0.
+            os.environ["CUDA_VISIBLE_DEVICES"] = device.removeprefix("gpu:")
     _import_keras_quietly()
-    if device == "gpu" and not gpu_available():
+    if device.startswith("gpu") and not gpu_available():
         raise ConfigError(
             "no GPU is visible to the backend; use device: auto or device: cpu",
             file=file, key_path="device", value=device,

@@ -14,10 +14,12 @@ from adamctl.config import config_hash, config_to_dict, write_config
 from adamctl.config.schema import Config
 from adamctl.errors import Interrupted, TrainingDiverged
 from adamctl.store.lock import RunLock
+from adamctl.store.environment import write_environment
 from adamctl.store.rundir import RUNS_ROOT, RunDir, new_run_dir
 from adamctl.store.summary import RunSummary
 from adamctl.training.backend import compute_threads, versions
 from adamctl.training.interrupts import StopOnSignal, exit_code_for
+from adamctl.training.provenance import installed_packages, provenance
 from adamctl.training.loop import LoopState, StopReason, steps_per_epoch, train_loop
 from adamctl.training.session import Session, prepare
 
@@ -25,7 +27,7 @@ if TYPE_CHECKING:
     import keras
     from rich.console import Console
 
-__all__ = ["RunResult", "train", "save_weights_atomic", "run_session", "new_loop_state"]
+__all__ = ["RunResult", "train", "save_model_atomic", "save_weights_atomic", "run_session", "new_loop_state"]
 
 
 @dataclass
@@ -72,8 +74,10 @@ def train(
     with RunLock(run):
         write_config(config, run.config_path)
         atomic_write_text(run.overrides_path, yaml.safe_dump(list(overrides)))
+        write_environment(run, installed_packages())
         state = new_loop_state(session)
-        summary = RunSummary.start(run.summary_path, **_identity(session, run, state))
+        summary = RunSummary.start(run.summary_path, **_identity(session, run, state),
+                                   provenance=provenance(file, on_gpu=session.on_gpu))
         return run_session(session, run, state, summary, console=console)
 
 
@@ -98,12 +102,19 @@ def _identity(session: Session, run: RunDir, state: LoopState) -> dict[str, Any]
         "config_hash": config_hash(config),
         "total_steps": state.total_steps,
         "steps_per_epoch": state.steps_per_epoch,
-        "device": "gpu" if session.on_gpu else "cpu",
+        "device": _device_used(session),
         "deterministic": session.deterministic,
         "dataset": session.dataset.describe(),
         "threads": compute_threads(),
         "versions": versions(),
     }
+
+
+def _device_used(session: Session) -> str:
+    """``cpu``, or the GPU trained on as the config names it (``gpu:N``; ``gpu:0`` for auto)."""
+    if not session.on_gpu:
+        return "cpu"
+    return session.config.device if session.config.device.startswith("gpu:") else "gpu:0"
 
 
 def run_session(
@@ -198,6 +209,7 @@ def _settle(session: Session, run: RunDir, state: LoopState, summary: RunSummary
         raise TrainingDiverged(f"{run.root}: {message}")
     _finalize_weights(session.model)
     save_weights_atomic(session.model, run.weights_path)
+    save_model_atomic(session.model, run.model_path)
     summary.data["wall_time_s"] = round(state.elapsed_s, 3)
     summary.finish("completed", error=None)
     return RunResult(run, "completed", summary.data)
@@ -208,6 +220,12 @@ def _finalize_weights(model: keras.Model) -> None:
     optimizer = getattr(model.optimizer, "inner_optimizer", model.optimizer)
     if getattr(optimizer, "use_ema", False):
         optimizer.finalize_variable_values(model.trainable_variables)
+
+
+def save_model_atomic(model: keras.Model, path: Path) -> None:
+    """``model.save`` to ``path`` (a ``.keras`` file: architecture, weights, optimizer state)."""
+    with atomic_output_path(path) as temporary:
+        model.save(temporary)
 
 
 def save_weights_atomic(model: keras.Model, path: Path) -> None:

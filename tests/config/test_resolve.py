@@ -123,8 +123,8 @@ def test_out_of_range_value_names_key_value_and_range(key, value, allowed):
 @pytest.mark.parametrize("key, value, message", [
     pytest.param("backend", "tensorflw", "backend = 'tensorflw': must be one of tensorflow, jax "
                  'or torch (did you mean "tensorflow"?)', id="backend-typo"),
-    pytest.param("device", "cuda", "device = 'cuda': must be one of auto, cpu or gpu",
-                 id="device-no-suggestion"),
+    pytest.param("device", "cuda", "device = 'cuda': must be auto, cpu, gpu, or gpu:N with N a "
+                 "GPU index (gpu:0, gpu:1...)", id="device-no-suggestion"),
     pytest.param("data.task", "clasification", "data.task = 'clasification': must be one of "
                  'classification or regression (did you mean "classification"?)', id="task"),
     pytest.param("training.mixed_precision", "float16", "training.mixed_precision = 'float16': "
