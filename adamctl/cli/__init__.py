@@ -3,7 +3,9 @@
 Errors are turned into exit codes here and nowhere else: a bad config or
 input exits 2, a failure while running exits 1, an interrupt 130 (SIGINT) or
 143 (SIGTERM). One line goes to stderr; the traceback only with ``--debug``
-or ``ADAMCTL_DEBUG=1``.
+or ``ADAMCTL_DEBUG=1``. A reader that closes stdout early (``| head -1``)
+ends the command quietly with 141, as a process killed by SIGPIPE would:
+what was printed stands, and ``set -o pipefail`` still sees the cut.
 """
 
 from __future__ import annotations
@@ -20,6 +22,18 @@ from adamctl.training.backend import debug_requested
 
 __all__ = ["main", "cli"]
 
+_EXIT_SIGPIPE = 141  # 128 + SIGPIPE
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's last flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
 
 class AdamctlGroup(click.Group):
     """A click group that reports :class:`AdamctlError` as one line and an exit code."""
@@ -35,6 +49,9 @@ class AdamctlGroup(click.Group):
             ctx.exit(error.exit_code)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
+        except BrokenPipeError:
+            _silence_stdout()
+            ctx.exit(_EXIT_SIGPIPE)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(130)
@@ -81,7 +98,38 @@ _register()
 
 def main() -> None:
     """Console-script entry point."""
-    cli.main(prog_name="adamctl")
+    stdout_at_start = _stdout_identity()
+    try:
+        cli.main(prog_name="adamctl")
+    except BrokenPipeError:
+        _silence_stdout()
+        sys.exit(_EXIT_SIGPIPE)
+    except SystemExit as done:
+        _flush_stdout()  # what is still buffered, while an EPIPE can still be handled
+        # click (PacifyFlushWrapper) and rich (stdout moved to /dev/null) turn
+        # a closed pipe into a silent exit 1; it is a cut pipe, not a failure.
+        if done.code == 1 and (type(sys.stdout).__name__.endswith("PacifyFlushWrapper")
+                               or _stdout_identity() != stdout_at_start):
+            sys.exit(_EXIT_SIGPIPE)
+        raise
+
+
+def _stdout_identity() -> tuple[int, int] | None:
+    try:
+        found = os.fstat(sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        return None
+    return found.st_dev, found.st_ino
+
+
+def _flush_stdout() -> None:
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        sys.exit(_EXIT_SIGPIPE)
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -14,6 +14,7 @@ Layout::
     <run>/environment.txt      the installed packages, name==version, sorted
     <run>/export/              what ``adamctl export`` writes by default
     <run>/checkpoints/ckpt-000001200/   one folder per checkpoint
+    <run>/checkpoints/index.json        the checkpoints this run wrote (pruning deletes no other)
     <run>/.lock                the live writer's pid
 """
 
@@ -24,7 +25,7 @@ from pathlib import Path
 
 from adamctl.errors import UsageError
 
-__all__ = ["RUNS_ROOT", "RunDir", "new_run_dir", "stamped_path"]
+__all__ = ["RUNS_ROOT", "RunDir", "check_run_dir_path", "new_run_dir", "stamped_path"]
 
 # Where new runs and sweeps go when no directory is given, relative to the
 # working directory.
@@ -90,18 +91,22 @@ class RunDir:
     def checkpoints_root(self) -> Path:
         return self.root / "checkpoints"
 
+    @property
+    def checkpoint_index_path(self) -> Path:
+        return self.checkpoints_root / "index.json"
+
     def checkpoint_dir(self, step: int) -> Path:
         """The folder of the checkpoint taken after ``step`` optimizer calls."""
         return self.checkpoints_root / f"{_CHECKPOINT_PREFIX}{step:0{_STEP_DIGITS}d}"
 
     def checkpoint_dirs(self) -> list[Path]:
-        """Existing checkpoint folders, oldest first (temporary ones excluded)."""
-        if not self.checkpoints_root.is_dir():
+        """Existing checkpoint folders, oldest first (temporary ones and symlinks excluded)."""
+        if self.checkpoints_root.is_symlink() or not self.checkpoints_root.is_dir():
             return []
         found = [
             path
             for path in self.checkpoints_root.iterdir()
-            if path.is_dir() and path.name.startswith(_CHECKPOINT_PREFIX)
+            if path.is_dir() and not path.is_symlink() and path.name.startswith(_CHECKPOINT_PREFIX)
             and path.name[len(_CHECKPOINT_PREFIX):].isdigit()
         ]
         return sorted(found, key=lambda path: path.name)
@@ -111,7 +116,18 @@ class RunDir:
         return self.config_path.exists() or self.summary_path.exists()
 
     def create(self) -> None:
-        """Make the directory; refuse one that already holds a run."""
+        """Make the directory; refuse one that holds a run or anything else (:meth:`check_new`)."""
+        self.check_new()
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def check_new(self) -> None:
+        """Refuse, touching nothing, a place a new run must not go.
+
+        A new run only goes into a directory that is absent or empty (or
+        holds only a ``.lock`` left by a start that died), so it never
+        overwrites, or later prunes, files it did not write.
+        """
+        check_run_dir_path(self.root)
         if self.has_run():
             raise UsageError(
                 f'{self.root} already has a run; use "adamctl resume {self.root}" '
@@ -119,7 +135,25 @@ class RunDir:
             )
         if self.root.exists() and not self.root.is_dir():
             raise UsageError(f"{self.root} exists and is not a directory; choose another --run-dir")
-        self.root.mkdir(parents=True, exist_ok=True)
+        if self.root.is_dir() and any(p.name != ".lock" for p in self.root.iterdir()):
+            raise UsageError(
+                f"{self.root} is not empty and holds no adamctl run; choose a new or empty "
+                "--run-dir (adamctl does not write into other files)"
+            )
+
+
+def check_run_dir_path(path: Path | str) -> None:
+    """Refuse a run directory given as '' or a path that names no directory of its own.
+
+    ``Path("")`` is ``.``: a run written there would be spread over the
+    working directory; ``..`` and ``/`` are no better.
+    """
+    text = str(path)
+    if not text.strip() or Path(text).name in ("", ".", ".."):
+        raise UsageError(
+            f"--run-dir {text!r} does not name a directory of its own; give a path such as "
+            "runs/my-run"
+        )
 
 
 def new_run_dir(runs_root: Path, name: str, *, now: _dt.datetime | None = None) -> RunDir:

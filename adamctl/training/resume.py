@@ -75,6 +75,7 @@ def resume(
         )
     with RunLock(run):
         config = load_config(run.config_path, overrides)
+        rows = read_metrics_rows(run.metrics_path)  # a malformed file is refused before any write
         checkpoint = _newest_valid(run, warn)
         session = prepare(config, file=run.config_path)
         state = new_loop_state(session)
@@ -86,22 +87,22 @@ def resume(
             warn(f"{run.root} has no checkpoint yet; training it again from step 0")
         if overrides:
             write_config(config, run.config_path)
-        summary = _reopen_summary(run, summary, state, checkpoint)
+        summary = _reopen_summary(run, summary, state, checkpoint, rows)
         return run_session(session, run, state, summary, console=console)
 
 
 def _newest_valid(run: RunDir, warn: Callable[[str], None]) -> _Found | None:
     """The newest valid checkpoint's data, None if there was never one; raises if all are bad."""
-    from adamctl.store.checkpoint import latest_valid_checkpoint, read_checkpoint
+    from adamctl.store.checkpoint import latest_readable_checkpoint
 
     existing = run.checkpoint_dirs()
-    path = latest_valid_checkpoint(run, warn=warn)
-    if path is None and existing:
+    found = latest_readable_checkpoint(run, warn=warn)
+    if found is None and existing:
         raise CheckpointError(
             f"{run.root}: none of its {len(existing)} checkpoints is valid "
             f"(newest: {existing[-1].name}); the run cannot be resumed"
         )
-    return None if path is None else _Found(path, read_checkpoint(path))
+    return None if found is None else _Found(*found)
 
 
 def _check_drift(run: RunDir, checkpoint: _Found, config: Config, overrides: Sequence[str],
@@ -137,11 +138,11 @@ def _restore_position(session: Session, checkpoint: _Found, state: LoopState) ->
 
 
 def _reopen_summary(run: RunDir, summary: RunSummary | None, state: LoopState,
-                    checkpoint: _Found | None) -> RunSummary:
+                    checkpoint: _Found | None, rows: list[dict[str, str]]) -> RunSummary:
     """Set the summary back to the checkpoint's position and mark it running."""
     if summary is None:
         summary = RunSummary(run.summary_path, {})
-    kept = [row for row in read_metrics_rows(run.metrics_path) if int(row["epoch"]) <= state.epoch]
+    kept = [row for row in rows if int(row["epoch"]) <= state.epoch]
     summary.rebuild_from_rows(kept)
     summary.data.update(steps=state.step, epochs_completed=state.epoch,
                         total_steps=state.total_steps, steps_per_epoch=state.steps_per_epoch)

@@ -68,8 +68,9 @@ def train(
         TrainingDiverged: the loss became NaN or infinite.
         Interrupted: SIGINT or SIGTERM stopped the run (after a checkpoint).
     """
-    session = prepare(config, file=file)
     run = RunDir(run_dir) if run_dir is not None else new_run_dir(runs_root, config.name)
+    run.check_new()  # before the framework loads: a refusal should be quick
+    session = prepare(config, file=file)
     run.create()
     with RunLock(run):
         write_config(config, run.config_path)
@@ -132,14 +133,30 @@ def run_session(
                 batch_size=data.batch_size, seed=session.config.seed, shuffle=data.shuffle,
                 callbacks=hooks, should_stop=stop,
             )
-        except KeyboardInterrupt:
-            _stopped(run, state, summary, signal.SIGINT, saved=False)
+            stop.hold()
+        except KeyboardInterrupt:  # a second signal inside a step (raised at most once)
+            stop.hold()
+            at_boundary = state.stop_reason == StopReason.INTERRUPTED
+            _stopped(run, state, summary, stop.signum, saved=at_boundary and checkpointing.save_now())
         except BaseException as error:
-            summary.finish("failed", error=f"{type(error).__name__}: {error}")
+            stop.hold()
+            _record_failure(summary, error)
             raise
-    if state.stop_reason == StopReason.INTERRUPTED:
-        _stopped(run, state, summary, stop.signum, saved=checkpointing.save_now())
-    return _settle(session, run, state, summary)
+        # Still inside the block: a signal now cannot kill the process before
+        # the interrupt checkpoint and the summary are written.
+        if state.stop_reason == StopReason.INTERRUPTED:
+            _stopped(run, state, summary, stop.signum, saved=checkpointing.save_now())
+        return _settle(session, run, state, summary)
+
+
+def _record_failure(summary: RunSummary, error: BaseException) -> None:
+    """Mark the run failed; if even that write fails, the original error is the one to report."""
+    from adamctl.errors import AdamctlError
+
+    try:
+        summary.finish("failed", error=f"{type(error).__name__}: {error}")
+    except (AdamctlError, OSError):
+        pass
 
 
 def _callbacks(run: RunDir, state: LoopState, summary: RunSummary,

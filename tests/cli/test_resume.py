@@ -262,3 +262,68 @@ def test_mixed_precision_run_resumes_bit_identically(tmp_path):
     state = read_checkpoint(RunDir(cut).checkpoint_dirs()[-1])
     assert any(e.path.endswith("dynamic_scale") for e in state.optimizer)
     _assert_identical(_final_state(whole), _final_state(cut))
+
+
+@pytest.mark.parametrize("first, second, code", [
+    pytest.param(signal.SIGTERM, signal.SIGTERM, 143, id="SIGTERM-SIGTERM"),
+    pytest.param(signal.SIGTERM, signal.SIGINT, 143, id="SIGTERM-SIGINT"),
+    pytest.param(signal.SIGINT, signal.SIGTERM, 130, id="SIGINT-SIGTERM"),
+])
+def test_a_second_signal_at_once_reports_the_first_and_settles_the_status(
+        tmp_path, first, second, code):
+    run_dir = tmp_path / "run"
+    process = _start_train(_config(tmp_path, LONG), run_dir, tmp_path)
+    _wait_for_checkpoint(run_dir, process)
+    process.send_signal(first)
+    process.send_signal(second)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == code, stderr
+    assert "Traceback" not in stderr
+    assert f"{signal.Signals(first).name} at step" in stderr
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["status"] == "interrupted"
+    assert summary["error"].startswith(f"interrupted by {signal.Signals(first).name}")
+    resumed = run_cli("resume", str(run_dir), "-q", cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+
+
+def _unreadable_but_checksummed(checkpoint: Path) -> None:
+    """An object array in metrics.npy, with the manifest's size and CRC updated to match."""
+    from adamctl.store._checkpoint_files import file_digest
+
+    with open(checkpoint / "metrics.npy", "wb") as handle:
+        np.save(handle, np.array([{"x": 1}], dtype=object), allow_pickle=True)
+    manifest = json.loads((checkpoint / "manifest.json").read_text())
+    manifest["files"]["metrics.npy"] = dict(file_digest(checkpoint / "metrics.npy"))
+    (checkpoint / "manifest.json").write_text(json.dumps(manifest))
+
+
+def test_an_unreadable_newest_checkpoint_falls_back_to_the_previous(tmp_path, baseline):
+    config, run_dir = _config(tmp_path), tmp_path / "run"
+    killed = run_cli("train", str(config), "--run-dir", str(run_dir), "-q", cwd=tmp_path,
+                     env={"ADAMCTL_KILL_AT": "step:9"})
+    assert killed.returncode == -signal.SIGKILL
+    newest = RunDir(run_dir).checkpoint_dirs()[-1]
+    _unreadable_but_checksummed(newest)
+    resumed = run_cli("resume", str(run_dir), "-q", cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"checkpoint {newest} is damaged" in resumed.stderr
+    _assert_identical(_final_state(baseline), _final_state(run_dir))
+
+
+@pytest.mark.parametrize("text, problem", [
+    pytest.param("garbage\n1,2\n", 'no "epoch" column', id="no-epoch-column"),
+    pytest.param("epoch,step,loss,time_s\nx,1,0.5,1.0\n", "epoch 'x'", id="epoch-not-a-number"),
+])
+def test_a_malformed_metrics_csv_is_refused_naming_the_file(tmp_path, text, problem):
+    config, run_dir = _config(tmp_path), tmp_path / "run"
+    killed = run_cli("train", str(config), "--run-dir", str(run_dir), "-q", cwd=tmp_path,
+                     env={"ADAMCTL_KILL_AT": "step:9"})
+    assert killed.returncode == -signal.SIGKILL
+    (run_dir / "metrics.csv").write_text(text)
+    before = (run_dir / "summary.json").read_text()
+    resumed = run_cli("resume", str(run_dir), "-q", cwd=tmp_path)
+    assert resumed.returncode == 2, resumed.stderr
+    assert "Traceback" not in resumed.stderr and len(resumed.stderr.strip().splitlines()) == 1
+    assert f"{run_dir / 'metrics.csv'}" in resumed.stderr and problem in resumed.stderr
+    assert (run_dir / "summary.json").read_text() == before

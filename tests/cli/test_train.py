@@ -289,3 +289,46 @@ def test_run_files_take_the_mode_the_umask_gives(write_config, tmp_path, umask, 
              for name in ("config.yaml", "overrides.yaml", "metrics.csv", "summary.json",
                           "model.weights.h5")}
     assert modes == dict.fromkeys(modes, expected)
+
+
+def test_a_non_empty_directory_that_is_not_a_run_is_refused_untouched(write_config, tmp_path):
+    mine = tmp_path / "mine"
+    (mine / "checkpoints" / "ckpt-000000001").mkdir(parents=True)
+    (mine / "checkpoints" / "ckpt-000000001" / "notes.txt").write_text("mine")
+    (mine / "metrics.csv").write_text("my,own\n1,2\n")
+    before = sorted((p.relative_to(mine), p.is_file() and p.read_text()) for p in mine.rglob("*"))
+    result = run_cli("train", str(write_config()), "--run-dir", str(mine), cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert f"{mine} is not empty and holds no adamctl run; choose a new or empty --run-dir" \
+        in result.stderr
+    assert sorted((p.relative_to(mine), p.is_file() and p.read_text())
+                  for p in mine.rglob("*")) == before
+
+
+@pytest.mark.parametrize("run_dir", ["", ".", ".."])
+def test_a_run_dir_that_names_no_directory_of_its_own_is_refused(write_config, tmp_path, run_dir):
+    config = write_config()
+    before = sorted(tmp_path.iterdir())
+    result = run_cli("train", str(config), "--run-dir", run_dir, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert "does not name a directory of its own" in result.stderr
+    assert sorted(tmp_path.iterdir()) == before
+
+
+def test_a_full_disk_names_the_file_being_written(write_config, tmp_path):
+    """RLIMIT_FSIZE makes every write past 4 KiB fail with EFBIG, as a full disk fails with ENOSPC."""
+    import resource
+    import signal
+
+    def limit_file_size():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+
+    run_dir = tmp_path / "run"
+    config = write_config({"model": {"hidden": [256]}})  # a 32 KiB kernel: the first checkpoint fails
+    result = run_cli("train", str(config), "--run-dir", str(run_dir), cwd=tmp_path,
+                     preexec_fn=limit_file_size)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert f"cannot write the checkpoint {run_dir / 'checkpoints'}" in result.stderr
+    assert "(EFBIG)" in result.stderr
