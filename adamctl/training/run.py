@@ -35,6 +35,7 @@ class RunResult:
     run_dir: RunDir
     status: str
     summary: dict[str, Any]
+    note: str | None = None  # a line for the user when nothing was trained
 
 
 def train(
@@ -189,9 +190,13 @@ def _stopped(run: RunDir, state: LoopState, summary: RunSummary, signum: Any, *,
 
 def _settle(session: Session, run: RunDir, state: LoopState, summary: RunSummary) -> RunResult:
     if state.stop_reason == StopReason.DIVERGED:
+        kept = (
+            "the newest checkpoint is the last finite state" if run.checkpoint_dirs()
+            else "no checkpoint was written before it, so there is no finite state to resume from"
+        )
         message = (
             f"loss became {state.logs.get('loss')} at step {state.diverged_at} "
-            f"(epoch {state.epoch + 1}); the newest checkpoint is the last finite state. "
+            f"(epoch {state.epoch + 1}); {kept}. "
             "Lower optimizer.learning_rate or raise optimizer.epsilon"
         )
         summary.finish("diverged", diverged_at_step=state.diverged_at, error=message)
