@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -199,11 +200,20 @@ def test_python_tag_is_refused(write_config, tmp_path):
     assert "pwned" not in result.output
 
 
-def test_debug_shows_the_traceback(write_config, tmp_path):
+@pytest.mark.parametrize("where", ["before-the-command", "after-the-command"])
+def test_debug_shows_the_traceback(write_config, tmp_path, where):
     config = write_config({"optimizer": {"beta_1": 1.5}})
-    result = CliRunner().invoke(cli, ["--debug", "train", str(config)])
+    args = ["--debug", "train", str(config)] if where == "before-the-command" else [
+        "train", str(config), "--debug"]
+    result = CliRunner().invoke(cli, args)
     assert result.exit_code == 2
     assert "Traceback" in result.stderr
+    assert "ADAMCTL_DEBUG" not in os.environ
+
+
+def test_every_command_takes_debug_after_its_name():
+    for name, command in cli.commands.items():
+        assert any(param.name == "debug" for param in command.params), name
 
 
 def test_malformed_set_is_a_usage_error(write_config):
