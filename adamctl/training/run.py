@@ -58,7 +58,8 @@ def train(
         run_dir: where to write; default ``<runs_root>/<name>-<YYYYmmdd-HHMMSS>``.
         runs_root: parent of the default run directory.
         overrides: the ``--set`` strings, recorded in ``overrides.yaml``.
-        console: a ``rich`` console on stderr for the progress bar, or None.
+        console: a ``rich`` console on stderr: a progress bar on a terminal,
+            one plain line per epoch otherwise; None for no progress.
 
     Raises:
         ConfigError: the config cannot be built.
@@ -139,10 +140,14 @@ def _callbacks(run: RunDir, state: LoopState, summary: RunSummary,
 
     hooks = [MetricsCSV(run.metrics_path, state, keep_epochs=state.epoch),
              SummaryUpdater(summary, state)]
-    if console is not None:
+    if console is not None and console.is_terminal:
         from adamctl.training.callbacks.progress import RichProgress
 
         hooks.append(RichProgress(state, console))
+    elif console is not None:
+        from adamctl.training.callbacks.epoch_lines import EpochLines
+
+        hooks.append(EpochLines(state, console.file))
     return hooks
 
 

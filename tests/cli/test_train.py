@@ -255,6 +255,20 @@ def test_an_unexpected_failure_is_one_line_without_debug(write_config, tmp_path,
                                      "(run with --debug for the traceback)")
 
 
+def test_one_plain_line_per_epoch_when_stderr_is_not_a_terminal(write_config, tmp_path):
+    config = write_config()
+    result = _train(str(config), "--run-dir", str(tmp_path / "run"))
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stderr.splitlines() if line.startswith("epoch ")]
+    assert [line.split(" - ")[:2] for line in lines] == [["epoch 1/2", "6/6 steps"],
+                                                          ["epoch 2/2", "6/6 steps"]]
+    assert all(" - loss " in line and " - val_accuracy " in line for line in lines)
+    assert "\x1b" not in result.stderr  # no terminal control codes in a log file
+
+    quiet = _train(str(config), "--run-dir", str(tmp_path / "quiet"), "-q")
+    assert quiet.exit_code == 0 and "epoch" not in quiet.stderr
+
+
 def test_progress_display_on_a_terminal(write_config, tmp_path):
     import io
 
