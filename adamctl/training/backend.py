@@ -22,6 +22,7 @@ __all__ = [
     "compute_threads",
     "debug_requested",
     "gpu_available",
+    "native_start_up_hidden",
     "native_stderr_hidden",
     "select_backend",
     "setup_worker_process",
@@ -71,11 +72,32 @@ def _import_keras_quietly() -> None:
 
     TensorFlow's C++ log level is read once, at import: 3 keeps its
     run-time chatter (graph-attribute notices during evaluation, for one)
-    out of the user's terminal, unless ``--debug`` is on.
+    out of the user's terminal, unless ``--debug`` is on. TensorFlow is
+    imported here on the JAX and torch backends too, when it is installed:
+    Keras imports it there anyway, later and outside this hiding
+    (``keras.utils.set_random_seed`` seeds it), and its start-up lines would
+    reach stderr even with ``-q``.
     """
     _quiet_native_logs()
     with native_stderr_hidden():
         import keras  # noqa: F401
+
+        if importlib.util.find_spec("tensorflow") is not None:
+            import tensorflow  # noqa: F401
+
+
+@contextlib.contextmanager
+def native_start_up_hidden() -> Iterator[None]:
+    """A block that may import Keras or TensorFlow, with their native start-up lines hidden.
+
+    For commands that import Keras without choosing a backend (``validate``
+    checking layer names): the log level is set before the import, and what
+    native code writes to stderr during the block is dropped, unless
+    debugging. Exceptions raised in the block still reach the caller.
+    """
+    _quiet_native_logs()
+    with native_stderr_hidden():
+        yield
 
 
 def debug_requested() -> bool:
