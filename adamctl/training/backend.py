@@ -40,6 +40,8 @@ def select_backend(backend: str, device: str, *, file: str | Path | None = None)
         ConfigError: the backend is not installed, this process already runs
             Keras with another backend, or ``device: gpu`` finds no GPU.
     """
+    if device == "gpu" and _no_gpu_device_files():
+        raise _no_gpu(device, file)
     if importlib.util.find_spec(_BACKEND_MODULES[backend]) is None:
         raise ConfigError(
             f"is not installed; pip install {_BACKEND_DISTRIBUTIONS[backend]}, "
@@ -61,10 +63,27 @@ def select_backend(backend: str, device: str, *, file: str | Path | None = None)
             os.environ["CUDA_VISIBLE_DEVICES"] = "-1"
     _import_keras_quietly()
     if device == "gpu" and not gpu_available():
-        raise ConfigError(
-            "no GPU is visible to the backend; use device: auto or device: cpu",
-            file=file, key_path="device", value=device,
-        )
+        raise _no_gpu(device, file)
+
+
+def _no_gpu(device: str, file: str | Path | None) -> ConfigError:
+    return ConfigError(
+        "no GPU is visible to the backend; use device: auto or device: cpu",
+        file=file, key_path="device", value=device,
+    )
+
+
+def _no_gpu_device_files() -> bool:
+    """Whether this Linux machine surely has no GPU a backend could use, known without importing one.
+
+    CUDA needs /dev/nvidia*, ROCm /dev/kfd, WSL's GPU /dev/dxg; with none of
+    them ``device: gpu`` is refused at once instead of after the backend's
+    import. Elsewhere (macOS's Metal) only the backend can tell.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    dev = Path("/dev")
+    return not (any(dev.glob("nvidia*")) or (dev / "kfd").exists() or (dev / "dxg").exists())
 
 
 def _import_keras_quietly() -> None:

@@ -68,8 +68,10 @@ def train(
         TrainingDiverged: the loss became NaN or infinite.
         Interrupted: SIGINT or SIGTERM stopped the run (after a checkpoint).
     """
-    session = prepare(config, file=file)
     run = RunDir(run_dir) if run_dir is not None else new_run_dir(runs_root, config.name)
+    if run.has_run():
+        run.create()  # refuses, naming the fix, before the slow work of prepare()
+    session = prepare(config, file=file)
     run.create()
     with RunLock(run):
         write_config(config, run.config_path)
