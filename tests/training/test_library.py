@@ -130,3 +130,17 @@ def test_resume_of_a_sweep_directory_names_the_sweep_command(tmp_path):
     (tmp_path / "sweep" / "sweep.yaml").write_text("{}\n")
     with pytest.raises(UsageError, match=r"adamctl sweep --resume .*trials/<id>"):
         resume(tmp_path / "sweep")
+
+
+def test_a_schedule_can_become_a_constant_rate_on_resume(tmp_path):
+    _fresh_keras()
+    schedule = {"schedule": "ExponentialDecay", "initial_learning_rate": 0.01,
+                "decay_steps": 6, "decay_rate": 0.5}
+    config = config_from_dict(merge(TINY, {"training": {"epochs": 1},
+                                           "optimizer": {"learning_rate": schedule}}))
+    run = train(config, run_dir=tmp_path / "run").run_dir
+    _fresh_keras()
+    resumed = resume(run.root, overrides=["training.epochs=2", "optimizer.learning_rate=0.003"],
+                     allow_drift=True, warn=pytest.fail)
+    assert resumed.status == "completed"
+    assert list(metrics_frame(run)["learning_rate"]) == [0.005, 0.003]
