@@ -138,9 +138,12 @@ def _already_completed(run: RunDir, config: Config, overrides: Sequence[str],
     summary = RunSummary.load(run.summary_path) if run.summary_path.exists() else None
     if summary is None or summary.data.get("status") != "completed":
         return None
-    checkpoint = _newest_valid(run, warn)
+    held: list[str] = []  # warnings, given only if no resume follows (it repeats them)
+    checkpoint = _newest_valid(run, held.append)
     if checkpoint is None or checkpoint.data.epoch < config.training.epochs:
         return None
+    for message in held:
+        warn(message)
     data = checkpoint.data
     where = f"{run.root} already completed at step {data.step} (epoch {data.epoch})"
     longer = f"--set training.epochs=N (N > {data.epoch}) --allow-drift"
