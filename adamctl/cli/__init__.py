@@ -36,7 +36,19 @@ def _silence_stdout() -> None:
 
 
 class AdamctlGroup(click.Group):
-    """A click group that reports :class:`AdamctlError` as one line and an exit code."""
+    """A click group that reports :class:`AdamctlError` as one line and an exit code.
+
+    Every command it holds also takes ``--debug`` after its name, since that
+    is where a user adds it when rerunning a failed command.
+    """
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        if not any(param.name == "debug" for param in cmd.params):
+            cmd.params.append(click.Option(
+                ["--debug"], is_flag=True, expose_value=False, callback=_debug_callback,
+                help="Show the full traceback of an error, and native library logs.",
+            ))
+        super().add_command(cmd, name)
 
     def invoke(self, ctx: click.Context):
         debug = lambda: ctx.meta.get("adamctl.debug") or debug_requested()  # noqa: E731
@@ -75,8 +87,15 @@ def cli(ctx: click.Context, debug: bool) -> None:
       adamctl train configs/quickstart.yaml
       adamctl train configs/quickstart.yaml --set optimizer.beta_1=0.95
     """
-    ctx.meta["adamctl.debug"] = debug
-    if debug and not debug_requested():
+    _debug_callback(ctx, None, debug)
+
+
+def _debug_callback(ctx: click.Context, param: click.Parameter | None, debug: bool) -> None:
+    """Turn debugging on for the rest of the command (``--debug`` before or after its name)."""
+    if not debug:
+        return
+    ctx.meta["adamctl.debug"] = True
+    if not debug_requested():
         # Code far from the CLI (native log hiding) reads the variable; it is
         # restored when the command ends, so one call does not leak into the next.
         os.environ["ADAMCTL_DEBUG"] = "1"

@@ -13,6 +13,7 @@ from typing import Any
 
 from adamctl._atomic import atomic_write_text
 from adamctl.errors import UsageError
+from adamctl.store._numbers import tidy_float32
 from adamctl.store.rundir import RunDir
 
 __all__ = ["epoch_row", "metrics_frame", "read_metrics_rows", "write_metrics_rows"]
@@ -22,6 +23,7 @@ _TAIL_COLUMNS = ("learning_rate", "time_s")
 
 def epoch_row(epoch: int, step: int, elapsed_s: float, logs: dict[str, Any]) -> dict[str, Any]:
     """One row: ``epoch, step, loss, val_loss, <metric>, val_<metric>..., learning_rate, time_s``."""
+    logs = {name: tidy_float32(value) for name, value in logs.items()}
     row: dict[str, Any] = {"epoch": epoch, "step": step}
     row.update(_ordered_metrics(logs))
     row["learning_rate"] = logs.get("learning_rate")
@@ -61,7 +63,7 @@ def _to_csv(rows: list[dict[str, Any]]) -> str:
 
 
 def _format(value: Any) -> Any:
-    """Floats in full precision (repr round-trips exactly), missing as empty."""
+    """Floats as repr (exact; float32 values arrive tidied by :func:`epoch_row`), missing as empty."""
     if value is None:
         return ""
     if isinstance(value, float):

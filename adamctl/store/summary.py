@@ -12,6 +12,7 @@ from typing import Any
 
 from adamctl._atomic import atomic_write_json
 from adamctl._clock import now_iso
+from adamctl.store._numbers import tidy_float32
 from adamctl.store.rundir import RunDir
 
 __all__ = ["RunSummary", "better", "metric_mode", "read_summary", "summary_of", "STATUSES"]
@@ -79,6 +80,7 @@ class RunSummary:
             self.data["wall_time_s"] = float(row["time_s"])
 
     def _take(self, epoch: int, step: int, logs: dict[str, Any]) -> None:
+        logs = {name: tidy_float32(value) for name, value in logs.items()}
         metrics = {k: v for k, v in logs.items() if k != "learning_rate"}
         self.data["final"] = {**metrics, "learning_rate": logs.get("learning_rate")}
         best = self.data.setdefault("best", {})

@@ -37,6 +37,7 @@ class RunResult:
     run_dir: RunDir
     status: str
     summary: dict[str, Any]
+    note: str | None = None  # a line for the user when nothing was trained
 
 
 def train(
@@ -59,7 +60,8 @@ def train(
         run_dir: where to write; default ``<runs_root>/<name>-<YYYYmmdd-HHMMSS>``.
         runs_root: parent of the default run directory.
         overrides: the ``--set`` strings, recorded in ``overrides.yaml``.
-        console: a ``rich`` console on stderr for the progress bar, or None.
+        console: a ``rich`` console on stderr: a progress bar on a terminal,
+            one plain line per epoch otherwise; None for no progress.
 
     Raises:
         ConfigError: the config cannot be built.
@@ -166,10 +168,14 @@ def _callbacks(run: RunDir, state: LoopState, summary: RunSummary,
 
     hooks = [MetricsCSV(run.metrics_path, state, keep_epochs=state.epoch),
              SummaryUpdater(summary, state)]
-    if console is not None:
+    if console is not None and console.is_terminal:
         from adamctl.training.callbacks.progress import RichProgress
 
         hooks.append(RichProgress(state, console))
+    elif console is not None:
+        from adamctl.training.callbacks.epoch_lines import EpochLines
+
+        hooks.append(EpochLines(state, console.file))
     return hooks
 
 
@@ -217,9 +223,13 @@ def _stopped(run: RunDir, state: LoopState, summary: RunSummary, signum: Any, *,
 
 def _settle(session: Session, run: RunDir, state: LoopState, summary: RunSummary) -> RunResult:
     if state.stop_reason == StopReason.DIVERGED:
+        kept = (
+            "the newest checkpoint is the last finite state" if run.checkpoint_dirs()
+            else "no checkpoint was written before it, so there is no finite state to resume from"
+        )
         message = (
             f"loss became {state.logs.get('loss')} at step {state.diverged_at} "
-            f"(epoch {state.epoch + 1}); the newest checkpoint is the last finite state. "
+            f"(epoch {state.epoch + 1}); {kept}. "
             "Lower optimizer.learning_rate or raise optimizer.epsilon"
         )
         summary.finish("diverged", diverged_at_step=state.diverged_at, error=message)

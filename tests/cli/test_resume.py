@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -200,8 +201,15 @@ def test_config_drift_is_refused_then_allowed_and_recorded(tmp_path):
     assert "--allow-drift" in refused.stderr
 
     allowed = run_cli("resume", str(run_dir), "--set", "optimizer.learning_rate=0.001",
-                      "--allow-drift", "-q", cwd=tmp_path)
+                      "--allow-drift", cwd=tmp_path)
     assert allowed.returncode == 0, allowed.stderr
+    assert f"resuming {run_dir} from ckpt-000000008 at step 8 (epoch 2," in allowed.stderr
+    with (run_dir / "metrics.csv").open() as handle:
+        rates = [float(row["learning_rate"]) for row in csv.DictReader(handle)]
+    assert rates == [0.01, 0.001, 0.001]
+    inspected = run_cli("inspect", str(run_dir), "--json", cwd=tmp_path)
+    scalars = json.loads(inspected.stdout)["optimizer_scalars"]
+    assert scalars["learning_rate"] == pytest.approx(0.001)
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["drift"][0]["changes"] == [
         {"key": "optimizer.learning_rate", "old": 0.01, "new": 0.001}
@@ -327,3 +335,35 @@ def test_a_malformed_metrics_csv_is_refused_naming_the_file(tmp_path, text, prob
     assert "Traceback" not in resumed.stderr and len(resumed.stderr.strip().splitlines()) == 1
     assert f"{run_dir / 'metrics.csv'}" in resumed.stderr and problem in resumed.stderr
     assert (run_dir / "summary.json").read_text() == before
+
+
+def test_divergence_before_any_checkpoint_says_there_is_none(tmp_path):
+    config = _config(tmp_path, {
+        "data": {"task": "regression"},
+        "model": {"preset": "logreg", "dropout": 0.0},
+        "optimizer": {"learning_rate": 1.0e30, "use_ema": False, "amsgrad": False,
+                      "gradient_accumulation_steps": None},
+        "training": {"checkpoint_every": None},
+    })
+    run_dir = tmp_path / "run"
+    process = run_cli("train", str(config), "--run-dir", str(run_dir), cwd=tmp_path)
+    assert process.returncode == 1
+    assert not RunDir(run_dir).checkpoint_dirs()
+    assert "no checkpoint was written before it" in process.stderr
+    assert "newest checkpoint" not in process.stderr
+
+
+def test_resume_of_a_completed_run_says_so_and_touches_nothing(tmp_path, baseline):
+    run_dir = tmp_path / "run"
+    shutil.copytree(baseline, run_dir)
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in run_dir.rglob("*") if p.is_file()}
+    again = run_cli("resume", str(run_dir), cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert f"{run_dir} already completed at step 18 (epoch 3)" in again.stderr
+    changed = run_cli("resume", str(run_dir), "--set", "optimizer.learning_rate=0.001",
+                      "--allow-drift", cwd=tmp_path)
+    assert changed.returncode == 2
+    assert "nothing was changed" in changed.stderr and "training.epochs=N" in changed.stderr
+    after = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in run_dir.rglob("*") if p.is_file()}
+    assert after == before
+    assert run_cli("resume", str(run_dir), "-q", cwd=tmp_path).returncode == 0
