@@ -16,8 +16,8 @@ if TYPE_CHECKING:
     from adamctl.compare.comparison import ArmResult, Comparison
     from adamctl.compare.target import Profile
 
-__all__ = ["sensitivity_plot", "heatmap_plot", "curves_plot", "curves_figure", "tuning_plot", "profile_plot",
-           "is_log_spaced"]
+__all__ = ["sensitivity_plot", "heatmap_plot", "heatmap_figure", "curves_plot", "curves_figure",
+           "tuning_plot", "profile_plot", "is_log_spaced"]
 
 _LOST = dict(marker="x", color="crimson", markersize=9, markeredgewidth=2, linestyle="none")
 
@@ -119,6 +119,12 @@ def _sensitivity_panel(ax, result: "Comparison", key: str) -> None:
 
 
 def heatmap_plot(result: "Comparison", path: Path) -> Path | None:
+    """Write :func:`heatmap_figure` to ``path``; None (nothing written) when it does not apply."""
+    figure = heatmap_figure(result)
+    return None if figure is None else _save(figure, path)
+
+
+def heatmap_figure(result: "Comparison") -> Any:
     """One or two swept keys: a cell per arm with mean ± CI half-width, tied-with-best framed.
 
     Cells tied with the best arm (their delta CI contains zero) get a black
@@ -142,7 +148,7 @@ def heatmap_plot(result: "Comparison", path: Path) -> Path | None:
     cmap = "viridis" if result.mode == "max" else "viridis_r"  # bright is better either way
     image = ax.imshow(grid, cmap=cmap, aspect="auto")
     for (i, j), row in cells.items():
-        _annotate_cell(ax, i, j, row)
+        _annotate_cell(ax, i, j, row, _text_colour(image.to_rgba(grid[i, j])))
     ax.set_yticks(range(len(row_values)), [_fmt(v) for v in row_values])
     ax.set_ylabel(rows_key)
     ax.set_xticks(range(len(col_values)), [_fmt(v) for v in col_values] if cols_key else [""])
@@ -150,7 +156,7 @@ def heatmap_plot(result: "Comparison", path: Path) -> Path | None:
     figure.colorbar(image, ax=ax, label=f"mean {result.metric}")
     ax.set_title(f"{result.metric} ({result.mode} is better): mean ± {result.confidence:.0%} "
                  "CI half-width\n* and black frame: tied with the best arm", fontsize="medium")
-    return _save(figure, path)
+    return figure
 
 
 def _levels(values: list[Any]) -> list[Any]:
@@ -159,7 +165,20 @@ def _levels(values: list[Any]) -> list[Any]:
     return sorted(distinct) if _numeric(distinct) else distinct
 
 
-def _annotate_cell(ax, i: int, j: int, row: "ArmResult") -> None:
+def _text_colour(cell: Sequence[float]) -> str:
+    """Black on a bright cell, white on a dark one: whichever contrasts more (WCAG luminance).
+
+    An empty cell (no seeds) is transparent over the white figure.
+    """
+    if cell[3] == 0:
+        return "black"
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in cell[:3]]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    # Equal contrast against black and white at luminance sqrt(1.05 * 0.05) - 0.05.
+    return "black" if luminance > 0.179 else "white"
+
+
+def _annotate_cell(ax, i: int, j: int, row: "ArmResult", colour: str) -> None:
     from matplotlib.patches import Rectangle
 
     stats = row.stats
@@ -175,8 +194,7 @@ def _annotate_cell(ax, i: int, j: int, row: "ArmResult") -> None:
                                linewidth=3))
     if _lost(row):
         text += f"\n{_lost(row)} lost"
-    ax.text(j, i, text, ha="center", va="center", fontsize=9, color="white",
-            bbox=dict(facecolor="black", alpha=0.35, linewidth=0))
+    ax.text(j, i, text, ha="center", va="center", fontsize=9, color=colour)
 
 
 def curves_plot(result: "Comparison", curves: Mapping[str, Any], path: Path) -> Path | None:
