@@ -26,8 +26,8 @@ from hypothesis import strategies as st
 from adamctl.config.schema import MAX_INT, MAX_SEED
 from adamctl.core.spec import BETA_SCHEDULES, LR_SCHEDULES
 
-__all__ = ["DataFile", "GeneratedInput", "config_texts", "inputs_for_train",
-           "inputs_for_validate"]
+__all__ = ["DataFile", "GeneratedInput", "config_texts", "grid_options", "inputs_for_train",
+           "inputs_for_validate", "sweep_inputs"]
 
 # Integers past every bound the config layer knows of, and at its edges.
 HUGE_INTS = [MAX_INT + 1, MAX_SEED, MAX_SEED + 1, 2**63, -(2**63), 10**30, -1]
@@ -380,3 +380,22 @@ def config_texts(draw: Any, config: dict[str, Any]) -> str:
 
 inputs_for_validate = _generated(small=False)
 inputs_for_train = _generated(small=True)
+
+
+@st.composite
+def grid_options(draw: Any) -> list[str]:
+    """``--grid KEY=VALUES`` texts: lists, ranges (some of absurd size) and broken forms."""
+    keys = st.sampled_from(["optimizer.beta_1", "optimizer.learning_rate", "data.batch_size",
+                            "seed", "nope", "model.hidden", "sweep.grid"])
+    values = st.one_of(
+        st.lists(st.sampled_from(["0.9", "0.99", "1.5", "abc", "", "null", ".nan"]), min_size=1,
+                 max_size=3).map(",".join),
+        st.builds("{}:{}:{}:{}".format, st.sampled_from(["log", "linear", "cubic"]),
+                  st.sampled_from(["1e-4", "0", "-1", "abc"]), st.sampled_from(["1e-2", "1"]),
+                  st.sampled_from(["3", "0", "-2", "100000000", "1.5", str(2**63)])),
+        st.sampled_from(["[0.9, 0.99]", "{log: [1e-4, 1e-2], num: 3}", "[", "{a: 1}", "[]"]),
+    )
+    return [f"{draw(keys)}={draw(values)}" for _ in range(draw(st.integers(1, 2)))]
+
+
+sweep_inputs = st.tuples(inputs_for_validate, grid_options())

@@ -38,9 +38,11 @@ from hypothesis import HealthCheck, Phase, event, given, settings
 
 from adamctl.cli import cli
 from tests.cli.conftest import run_cli
-from tests.cli.contract_strategies import GeneratedInput, inputs_for_train, inputs_for_validate
+from tests.cli.contract_strategies import (GeneratedInput, inputs_for_train, inputs_for_validate,
+                                           sweep_inputs)
 
 VALIDATE_EXAMPLES = 1000
+SWEEP_EXAMPLES = 300
 TRAIN_EXAMPLES = 12
 # A tiny run takes about 10 s on two busy cores (mostly importing TensorFlow);
 # a run still going after this long is a hang, not a slow machine.
@@ -89,10 +91,13 @@ def _alarm(signum: int, frame: object) -> None:
     raise _Hang(f"still running after {VALIDATE_TIMEOUT_S} s")
 
 
-def invoke_validate(config: Path, overrides: list[str]):
-    args = ["validate", str(config)]
+def invoke(command: list[str], overrides: list[str], grids: list[str] = ()):
+    """Run ``adamctl COMMAND --set ... --grid ...`` in-process, with a hang guard."""
+    args = list(command)
     for override in overrides:
         args += ["--set", override]
+    for grid in grids:
+        args += ["--grid", grid]
     previous = signal.signal(signal.SIGALRM, _alarm)
     signal.alarm(VALIDATE_TIMEOUT_S)
     try:
@@ -109,24 +114,47 @@ def test_validate_exits_0_or_2_with_one_line_and_touches_nothing(example: Genera
         folder = Path(temporary)
         config = write_input(example, folder)
         before = snapshot(folder)
-        result = invoke_validate(config, example.overrides)
-        assert isinstance(result.exception, (SystemExit, type(None))), result.exc_info
-        assert result.exit_code in (0, 2), (result.exit_code, result.stderr)
+        result = invoke(["validate", str(config)], example.overrides)
         event(f"validate exit {result.exit_code}")
-        if result.exit_code == 2:
-            assert_one_error_line(result.stderr)
+        assert_in_process_contract(result)
         assert snapshot(folder) == before
 
 
-def run_train(folder: Path, config: Path, overrides: list[str]) -> subprocess.CompletedProcess:
+def assert_in_process_contract(result) -> None:
+    assert isinstance(result.exception, (SystemExit, type(None))), result.exc_info
+    assert result.exit_code in (0, 2), (result.exit_code, result.stderr)
+    if result.exit_code == 2:
+        assert_one_error_line(result.stderr)
+
+
+@settings(max_examples=SWEEP_EXAMPLES, **_SETTINGS)
+@given(example_and_grids=sweep_inputs)
+def test_sweep_dry_run_exits_0_or_2_with_one_line_and_writes_nothing(
+        example_and_grids: tuple[GeneratedInput, list[str]]) -> None:
+    example, grids = example_and_grids
+    with tempfile.TemporaryDirectory() as temporary:
+        folder = Path(temporary)
+        config = write_input(example, folder)
+        before = snapshot(folder)
+        sweeps = folder / "sweeps"
+        result = invoke(["sweep", str(config), "--dry-run", "--quiet", "--sweep-dir",
+                         str(sweeps)], example.overrides, grids)
+        event(f"sweep --dry-run exit {result.exit_code}")
+        assert_in_process_contract(result)
+        assert snapshot(folder) == before
+        assert not sweeps.exists()
+
+
+def run_train(folder: Path, config: Path, overrides: list[str], *,
+              timeout: float = TRAIN_TIMEOUT_S) -> subprocess.CompletedProcess:
     args = ["train", str(config), "--quiet"]
     for override in overrides:
         args += ["--set", override]
     try:
-        return run_cli(*args, cwd=folder, timeout=TRAIN_TIMEOUT_S,
+        return run_cli(*args, cwd=folder, timeout=timeout,
                        env={"KERAS_HOME": str(folder / KERAS_HOME)})
     except subprocess.TimeoutExpired:
-        pytest.fail(f"adamctl train hung: still running after {TRAIN_TIMEOUT_S} s")
+        pytest.fail(f"adamctl train hung: still running after {timeout} s")
 
 
 def run_dirs(folder: Path) -> list[Path]:
