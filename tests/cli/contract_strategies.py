@@ -125,6 +125,9 @@ def _valid_domains(small: bool) -> dict[str, st.SearchStrategy]:
         "data.features": st.integers(1, 6) if small else count,
         "data.classes": st.integers(2, 5) if small else st.integers(2, MAX_INT),
         "data.noise": st.floats(0.0, 2.0),
+        "data.path": st.sampled_from(["data.csv", "missing.csv", ".", "/dev/null", "a\0b.csv",
+                                      "x" * 300, "/".join(["a" * 200] * 30), "~no-such-user/x",
+                                      "config.yaml", ""]),
         "data.target": st.sampled_from(["y", "label", "x", "nope", ""]),
         "data.inputs": st.sampled_from(["x", "a", ["a", "b"], [], ["nope"], ["y"]]),
         "data.batch_size": st.integers(1, 40) if small else count,
@@ -329,22 +332,26 @@ def _overrides(draw: Any, domains: dict[str, st.SearchStrategy],
 
 @st.composite
 def _generated(draw: Any, small: bool) -> GeneratedInput:
-    domains = _valid_domains(small)
+    domains, keys = _valid_domains(small), sorted(_valid_domains(small))
     bad = _TRAIN_JUNK if small else junk
     # A train example that fails in the config layer costs a process for what
     # validate checks in a millisecond: train's values are out of line less often.
     odds = 9 if small else 4
     base = {"name": "t", "seed": 1, "data.samples": 48, "data.features": 4, "data.batch_size": 16,
             "model.hidden": [8], "training.epochs": 1} if small else {}
-    chosen = draw(st.lists(st.sampled_from(sorted(domains)), unique=True, max_size=5 if small else 8))
     flat = dict(base)
-    for key in chosen:
-        flat[key] = draw(_either(domains[key], bad, odds=odds))
+    for key in draw(st.lists(st.sampled_from(keys), unique=True, max_size=5 if small else 8)):
+        flat[key] = draw(domains[key])
+    # Few hostile values (most often none), each alone with otherwise valid keys,
+    # so that what stops an example is the value drawn to stop it.
+    hostile = st.lists(st.sampled_from(keys), unique=True, max_size=1 if small else 2)
+    for key in draw(hostile) if not small or draw(_one_in(3)) else ():
+        flat[key] = draw(bad)
     data_file = None
     if draw(_one_in(3)):  # point the config at a generated file
         data_file = draw(data_files)
         flat["data.source"] = "csv" if data_file.name.endswith(".csv") else "npz"
-        flat["data.path"] = data_file.name
+        flat.setdefault("data.path", data_file.name)
         flat.setdefault("data.target", draw(st.sampled_from(["y", "y", "y", "label", None])))
         for synthetic_only in ("data.samples", "data.features"):
             flat.pop(synthetic_only, None)
