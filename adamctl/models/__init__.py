@@ -40,7 +40,15 @@ def build_model(cfg: Any, *, input_shape: tuple[int, ...], task: str, num_classe
         from adamctl.models.presets import preset_layers
 
         layers = preset_layers(cfg, input_shape=input_shape, outputs=outputs)
-    model = keras.Sequential([keras.Input(tuple(input_shape)), *layers], name=f"{cfg.preset or 'layers'}")
+    try:
+        model = keras.Sequential([keras.Input(tuple(input_shape)), *layers],
+                                 name=f"{cfg.preset or 'layers'}")
+    except ValueError as error:  # layers that build alone but do not fit what they are given
+        if cfg.layers is None:
+            raise
+        from adamctl.models.layers import stacking_error
+
+        raise stacking_error(cfg.layers, tuple(input_shape), error, file=file) from None
     _check_outputs(model, outputs, cfg, file)
     return model
 
