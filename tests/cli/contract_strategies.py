@@ -99,8 +99,15 @@ _LAYER_NAMES = ["Dense", "Dropout", "Flatten", "BatchNormalization", "Conv2D", "
                 "Lambda", "NotALayer", "Activation", "InputLayer"]
 
 
+# Entries Keras builds alone; stacked on the wrong input some cannot follow it.
+_WHOLE_LAYERS = [{"class_name": "Dense", "units": 3}, {"class_name": "Flatten"},
+                 {"class_name": "Conv2D", "filters": 2, "kernel_size": 3},
+                 {"class_name": "Reshape", "target_shape": [2, 2]},
+                 {"class_name": "Dense", "units": 3, "activation": "softmax"}]
+
+
 def _layer() -> st.SearchStrategy:
-    return st.fixed_dictionaries(
+    return st.sampled_from(_WHOLE_LAYERS) | st.fixed_dictionaries(
         {"class_name": _either(st.sampled_from(_LAYER_NAMES))},
         optional={"units": _either(st.integers(1, 8)), "rate": _either(st.floats(0.0, 0.9)),
                   "activation": _either(st.sampled_from(["relu", "softmax", "nope"])),

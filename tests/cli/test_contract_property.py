@@ -20,7 +20,8 @@ The inputs come from :mod:`tests.cli.contract_strategies`. The examples are
 derandomized (the same ones every run, no example database) and bounded:
 ``validate`` runs in-process through click's ``CliRunner``, a few hundred
 examples in well under a minute; ``train`` runs the real console script in a
-fresh process a dozen times, each on a few dozen examples for one epoch.
+fresh process twenty times, each on a few dozen examples for one epoch; the
+whole module takes about two to three minutes on two busy cores.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from tests.cli.contract_strategies import (GeneratedInput, inputs_for_train, inp
 
 VALIDATE_EXAMPLES = 1000
 SWEEP_EXAMPLES = 300
-TRAIN_EXAMPLES = 12
+TRAIN_EXAMPLES = 20
 # A tiny run takes about 10 s on two busy cores (mostly importing TensorFlow);
 # a run still going after this long is a hang, not a slow machine.
 TRAIN_TIMEOUT_S = 150
