@@ -43,7 +43,9 @@ def build_model(cfg: Any, *, input_shape: tuple[int, ...], task: str, num_classe
     try:
         model = keras.Sequential([keras.Input(tuple(input_shape)), *layers],
                                  name=f"{cfg.preset or 'layers'}")
-    except ValueError as error:  # layers that build alone but do not fit what they are given
+    except Exception as error:  # layers that build alone but do not fit what they are given:
+        # a ValueError for a shape, TensorFlow's InvalidArgumentError for a dtype its
+        # initializers cannot fill (dtype: int32), ResourceExhaustedError for a size.
         if cfg.layers is None:
             raise
         from adamctl.models.layers import stacking_error

@@ -42,8 +42,8 @@ def stacking_error(entries: Sequence[Mapping[str, Any]], input_shape: tuple[int,
                    cause: Exception, *, file: Any = None) -> ConfigError:
     """The error for layers that each build alone but cannot follow one another.
 
-    ``keras.Sequential`` raised ``cause`` (a ValueError: a Conv2D given
-    vectors, a Reshape to the wrong size) without saying which entry. The
+    ``keras.Sequential`` raised ``cause`` (a Conv2D given vectors, a Reshape
+    to the wrong size, an integer ``dtype``) without saying which entry. The
     layers are built afresh and added one at a time, on this error path
     only, to name the first one Keras refuses and the shape it was given.
     """
@@ -54,7 +54,7 @@ def stacking_error(entries: Sequence[Mapping[str, Any]], input_shape: tuple[int,
         given = probe.output_shape if probe.layers else (None, *input_shape)
         try:
             probe.add(layer)
-        except ValueError as error:
+        except Exception as error:  # what keras.Sequential raised, for this entry alone
             cause = error
             break
     else:

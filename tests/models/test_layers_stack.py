@@ -1,7 +1,8 @@
 """Layers that each build alone but cannot follow one another are named, not a bare ValueError.
 
-``keras.Sequential`` refuses a Conv2D given vectors, or a Reshape to the
-wrong size, with a ValueError that names no entry; `train` ended with exit 1.
+``keras.Sequential`` refuses a Conv2D given vectors or a Reshape to the wrong
+size with a ValueError, and TensorFlow a Dense of dtype int32 with an
+InvalidArgumentError, naming no entry; `train` ended with exit 1.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ DENSE = {"class_name": "Dense", "units": 3}
     pytest.param(({"class_name": "Dense", "units": 8},
                   {"class_name": "Reshape", "target_shape": [3, 3]}, DENSE),
                  "model.layers[1] = 'Reshape'", "(None, 8)", id="reshape-wrong-size"),
+    pytest.param(({"class_name": "Dense", "units": 3, "dtype": "int32"},),
+                 "model.layers[0] = 'Dense'", "(None, 4)", id="integer-dtype"),
 ])
 def test_layers_that_do_not_fit_their_input_name_the_entry_and_its_shape(layers, key, given):
     cfg = dataclasses.replace(ModelConfig(), preset=None, layers=layers)
