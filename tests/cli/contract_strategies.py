@@ -189,7 +189,8 @@ def _valid_domains(small: bool) -> dict[str, st.SearchStrategy]:
 
 _TRAIN_JUNK = junk.filter(
     # Valid values far from tiny ones (epochs: 10**9) make a long run, not a wrong one.
-    lambda value: not (isinstance(value, int) and not isinstance(value, bool) and 64 < value <= MAX_SEED)
+    lambda value: not (isinstance(value, int) and not isinstance(value, bool)
+                       and 64 < value <= MAX_SEED)
 )
 
 
@@ -238,8 +239,8 @@ _DTYPES = ["float32", "float64", "int64", "uint64", "int8", "bool", "complex64",
 def _array(draw: Any, rows: int, label: bool) -> np.ndarray:
     shape = draw(st.sampled_from([(rows, 3), (rows,), (), (rows, 0), (rows, 2, 2), (rows, 1)])
                  if not label else st.sampled_from([(rows,), (rows,), (rows, 1), (rows, 2), ()]))
-    dtype = draw(st.sampled_from(["float32", "float32", "int64"] if not label else
-                                 ["int64", "int64", "float32", "uint64"]) | st.sampled_from(_DTYPES))
+    usual = ["int64", "int64", "float32", "uint64"] if label else ["float32", "float32", "int64"]
+    dtype = draw(st.sampled_from(usual) | st.sampled_from(_DTYPES))
     size = int(np.prod(shape))
     if label and dtype in ("int64", "uint64"):
         pool = draw(st.sampled_from([[0, 1], [0, 1, 2], [0, 1, 2**32 + 1], [0, 2**32],

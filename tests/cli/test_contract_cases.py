@@ -42,7 +42,8 @@ def _case(data: dict, file: DataFile | None = None, *, id: str, data_layer: str 
     if file is not None:
         config["data"] |= {"source": "npz" if file.name.endswith(".npz") else "csv",
                            "path": file.name}
-    marks = [pytest.mark.xfail(strict=True, reason=f"data layer: {data_layer}")] if data_layer else []
+    marks = [pytest.mark.xfail(strict=True, reason=f"data layer: {data_layer}")
+             ] if data_layer else []
     return pytest.param(GeneratedInput(config, None, [], file), id=id, marks=marks)
 
 

@@ -19,9 +19,10 @@ never aborts natively (exit 134) and never outlives its timeout.
 The inputs come from :mod:`tests.cli.contract_strategies`. The examples are
 derandomized (the same ones every run, no example database) and bounded:
 ``validate`` (a thousand examples) and ``sweep --dry-run`` with ``--grid``
-(three hundred) run in-process through click's ``CliRunner``; ``train`` runs the real console script in a
-fresh process twenty times, each on a few dozen examples for one epoch; the
-whole module takes about two to three minutes on two busy cores.
+(three hundred) run in-process through click's ``CliRunner``; ``train`` runs
+the real console script in a fresh process twenty times, each on a few dozen
+examples for one epoch. The whole module takes two to three minutes on two
+busy cores.
 """
 
 from __future__ import annotations
