@@ -135,7 +135,7 @@ def _data_rules(data: DataConfig, raw: Mapping[str, Any], where: Where,
             raise where.error(f"is required for data.source {data.source}: the target column",
                               ("data", "target"))
     elif data.path is not None:
-        changes["path"] = str((base_dir / Path(data.path).expanduser()).resolve())
+        changes["path"] = str(_absolute(data.path, where, base_dir))
     return dataclasses.replace(data, **changes)
 
 
@@ -144,12 +144,29 @@ def _data_file(data: DataConfig, where: Where, base_dir: Path) -> str:
     if not data.path:
         raise where.error(f"is required for data.source {data.source}: the file to read, "
                           "relative to the config file", ("data", "path"))
-    path = (base_dir / Path(data.path).expanduser()).resolve()
+    path = _absolute(data.path, where, base_dir)
     if not path.exists():
         raise where.error(f"no such file: {path}", ("data", "path"), data.path)
     if not path.is_file():
         raise where.error(f"is not a file: {path}", ("data", "path"), data.path)
     return str(path)
+
+
+def _absolute(text: str, where: Where, base_dir: Path) -> Path:
+    """``text`` made absolute against ``base_dir``, ``~`` expanded, checked to be a usable path.
+
+    A NUL byte, a part longer than the filesystem allows or an unknown
+    ``~user`` raise ValueError, OSError or RuntimeError from ``pathlib``.
+    """
+    try:
+        path = (base_dir / Path(text).expanduser()).resolve()
+        path.exists()  # ENAMETOOLONG is raised here, not by resolve
+    except (ValueError, OSError, RuntimeError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        shown = text if len(text) <= MAX_NAME_LENGTH else text[:MAX_NAME_LENGTH] + "..."
+        raise where.error(f"is not a usable path ({reason.rstrip('.')})", ("data", "path"),
+                          shown) from None
+    return path
 
 
 def _model_rules(model: ModelConfig, raw: Mapping[str, Any], data: DataConfig,

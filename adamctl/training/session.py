@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from adamctl.config.schema import Config
 from adamctl.errors import ConfigError, InvalidArgument
@@ -67,7 +67,7 @@ def prepare(config: Config, *, file: str | Path | None = None) -> Session:
     except ConfigError as error:
         raise error.with_file(file) from None
     optimizer = _build_optimizer(config, file=file)
-    _compile(model, optimizer, config, dataset)
+    _compile(model, optimizer, config, dataset, file=file)
     return Session(config, dataset, model, deterministic, on_gpu)
 
 
@@ -135,18 +135,23 @@ def _build_optimizer(config: Config, *, file: str | Path | None) -> keras.optimi
 
 
 def _compile(model: keras.Model, optimizer: keras.optimizers.Optimizer, config: Config,
-             dataset: Dataset) -> None:
-    from adamctl.models import outputs_logits, resolve_loss, resolve_metrics
+             dataset: Dataset, *, file: str | Path | None) -> None:
+    from adamctl.models import outputs_logits, resolve_loss, resolve_metrics, targets_mismatch
 
     model.compile(
         optimizer=optimizer,
         loss=resolve_loss(config.model.loss, dataset.task, logits=outputs_logits(model)),
         metrics=resolve_metrics(list(config.model.metrics or ())),
     )
-    _build_all_state(model, dataset, config.data.batch_size)
+    sample = (dataset.x_train[:config.data.batch_size], dataset.y_train[:config.data.batch_size],
+              None)
+    try:
+        _build_all_state(model, sample)
+    except ValueError as error:  # a loss or metric that does not fit the outputs and targets
+        raise targets_mismatch(model, config.model, sample, error, file=file) from None
 
 
-def _build_all_state(model: keras.Model, dataset: Dataset, batch_size: int) -> None:
+def _build_all_state(model: keras.Model, sample: tuple[Any, Any, Any]) -> None:
     """Create every variable now: the model's, the metrics' and the optimizer's slots.
 
     Keras creates them lazily on the first step; a checkpoint's state must be
@@ -155,5 +160,4 @@ def _build_all_state(model: keras.Model, dataset: Dataset, batch_size: int) -> N
     what ``fit`` and ``train_on_batch`` call for this; it traces shapes only
     (no step is taken, no random state is drawn).
     """
-    sample = (dataset.x_train[:batch_size], dataset.y_train[:batch_size], None)
     model._symbolic_build(data_batch=sample)
