@@ -21,6 +21,8 @@ __all__ = [
     "MAX_INT",
     "MAX_NAME_LENGTH",
     "MAX_SEED",
+    "PRUNERS",
+    "SEARCHES",
     "ModelConfig",
     "SOURCES",
     "SweepConfig",
@@ -137,14 +139,28 @@ class TrainingConfig:
                                range=(1, MAX_INT))
 
 
+SEARCHES = ("grid", "random", "qmc", "tpe")
+PRUNERS = ("median", "asha")
+
+
 @dataclass(frozen=True)
 class SweepConfig:
-    """A grid of config values, each point repeated over seeds."""
+    """A grid of config values, or a search space sampled by Optuna; each point over seeds."""
 
     grid: Mapping[str, Any] = _f(
         factory=dict,
-        help="KEY.PATH: a list of values, {log: [lo, hi], num: N} or {linear: [lo, hi], num: N}",
+        help="KEY.PATH: a list of values, {log: [lo, hi], num: N} or {linear: [lo, hi], num: N}; "
+        "with a search, also {log: [lo, hi]}, {linear: [lo, hi]} or {int: [lo, hi]} (ranges "
+        "sampled from) and a list (a choice)",
     )
+    search: str = _f("grid", help="grid (every point), or random, qmc (quasi-random Sobol) or "
+                     "tpe (Bayesian): sample `trials` points of the grid's ranges with Optuna",
+                     choices=SEARCHES)
+    trials: int | None = _f(None, help="with a search: how many points to sample (required)",
+                            range=(1, MAX_INT))
+    prune: str | None = _f(None, help="with a search: stop unpromising trials early on the "
+                           "per-epoch `metric`: median or asha (successive halving)",
+                           choices=PRUNERS + (None,))
     seeds: tuple[int, ...] = _f(factory=lambda: (0,), help="seeds repeated at every grid point",
                                 range=(0, MAX_SEED))
     metric: str = _f("val_loss", help="the metric the report sorts by")

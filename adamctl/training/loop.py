@@ -34,6 +34,7 @@ class StopReason(StrEnum):
     COMPLETED = "completed"
     INTERRUPTED = "interrupted"
     DIVERGED = "diverged"
+    PRUNED = "pruned"  # a search's pruner stopped it at an epoch end
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 import signal
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import yaml
 
@@ -45,6 +45,7 @@ def train(
     runs_root: Path = RUNS_ROOT,
     overrides: Sequence[str] = (),
     console: Console | None = None,
+    extra_callbacks: Sequence[Callable[[LoopState], keras.callbacks.Callback]] = (),
 ) -> RunResult:
     """Train ``config`` into a new run directory and return where it went.
 
@@ -58,6 +59,8 @@ def train(
         runs_root: parent of the default run directory.
         overrides: the ``--set`` strings, recorded in ``overrides.yaml``.
         console: a ``rich`` console on stderr for the progress bar, or None.
+        extra_callbacks: makers of more callbacks, given the loop state and
+            run after each epoch's checkpoint (a search's pruning).
 
     Raises:
         ConfigError: the config cannot be built.
@@ -74,7 +77,8 @@ def train(
         atomic_write_text(run.overrides_path, yaml.safe_dump(list(overrides)))
         state = new_loop_state(session)
         summary = RunSummary.start(run.summary_path, **_identity(session, run, state))
-        return run_session(session, run, state, summary, console=console)
+        hooks = [make(state) for make in extra_callbacks]
+        return run_session(session, run, state, summary, console=console, extra=hooks)
 
 
 def new_loop_state(session: Session) -> LoopState:
@@ -108,11 +112,12 @@ def _identity(session: Session, run: RunDir, state: LoopState) -> dict[str, Any]
 
 def run_session(
     session: Session, run: RunDir, state: LoopState, summary: RunSummary, *,
-    console: Console | None
+    console: Console | None, extra: Sequence[keras.callbacks.Callback] = (),
 ) -> RunResult:
     """Run the loop from ``state`` with the standard callbacks and settle the status."""
     checkpointing = _checkpointing(session, run, state)
-    hooks = _callbacks(run, state, summary, console) + [checkpointing] + _fault_injection(state)
+    hooks = (_callbacks(run, state, summary, console) + [checkpointing] + list(extra)
+             + _fault_injection(state))
     data = session.config.data
     with StopOnSignal() as stop:
         try:
@@ -196,11 +201,21 @@ def _settle(session: Session, run: RunDir, state: LoopState, summary: RunSummary
         )
         summary.finish("diverged", diverged_at_step=state.diverged_at, error=message)
         raise TrainingDiverged(f"{run.root}: {message}")
+    if state.stop_reason == StopReason.PRUNED:
+        return _pruned(session, run, state, summary)
     _finalize_weights(session.model)
     save_weights_atomic(session.model, run.weights_path)
     summary.data["wall_time_s"] = round(state.elapsed_s, 3)
     summary.finish("completed", error=None)
     return RunResult(run, "completed", summary.data)
+
+
+def _pruned(session: Session, run: RunDir, state: LoopState, summary: RunSummary) -> RunResult:
+    """A run a search's pruner stopped: its weights as they stand, and where it stopped."""
+    save_weights_atomic(session.model, run.weights_path)
+    summary.data["wall_time_s"] = round(state.elapsed_s, 3)
+    summary.finish("pruned", pruned_at_epoch=state.epoch, error=None)
+    return RunResult(run, "pruned", summary.data)
 
 
 def _finalize_weights(model: keras.Model) -> None:
