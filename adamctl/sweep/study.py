@@ -73,9 +73,9 @@ def make_pruner(prune: str | None) -> Any:
     raise ValueError(f"prune must be median or asha. Received: prune={prune!r}")
 
 
-def open_study(storage: str, name: str, *, mode: str, sampler: Any = None,
+def open_study(storage: str | None, name: str, *, mode: str, sampler: Any = None,
                pruner: Any = None) -> Any:
-    """The study ``name`` in ``storage``, created on first use."""
+    """The study ``name`` in ``storage`` (None: in memory), created on first use."""
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
