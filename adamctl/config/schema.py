@@ -17,6 +17,7 @@ __all__ = [
     "BACKENDS",
     "Config",
     "DataConfig",
+    "EarlyStoppingConfig",
     "DEVICES",
     "MAX_INT",
     "MAX_NAME_LENGTH",
@@ -117,6 +118,20 @@ class ModelConfig:
 
 
 @dataclass(frozen=True)
+class EarlyStoppingConfig:
+    """Stop a run when its monitored metric stops improving (Keras's EarlyStopping rule)."""
+
+    monitor: str = _f("val_loss", help="the epoch metric watched (a metrics.csv column)")
+    mode: str = _f("auto", help="min, max, or auto: min for losses, else the metric's own "
+                   "direction, as Keras infers it", choices=("auto", "min", "max"))
+    patience: int = _f(0, help="epochs without improvement before stopping", range=(0, MAX_INT))
+    min_delta: float = _f(0.0, help="the least change that counts as an improvement",
+                          range=(0.0, None))
+    restore_best: bool = _f(False, help="end with the best epoch's weights (model.weights.h5), "
+                            "as Keras's restore_best_weights")
+
+
+@dataclass(frozen=True)
 class TrainingConfig:
     """How long to train, and how."""
 
@@ -137,6 +152,10 @@ class TrainingConfig:
     )
     keep_checkpoints: int = _f(3, help="how many of the newest checkpoints to keep",
                                range=(1, MAX_INT))
+    early_stopping: EarlyStoppingConfig | None = _f(
+        None, help="stop when `monitor` stops improving: {monitor, mode, patience, min_delta, "
+        "restore_best}; null: train every epoch"
+    )
 
 
 SEARCHES = ("grid", "random", "qmc", "tpe")

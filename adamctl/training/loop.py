@@ -35,6 +35,7 @@ class StopReason(StrEnum):
     INTERRUPTED = "interrupted"
     DIVERGED = "diverged"
     PRUNED = "pruned"  # a search's pruner stopped it at an epoch end
+    EARLY_STOPPED = "early_stopped"  # training.early_stopping ended it (a completed run)
 
 
 @dataclass

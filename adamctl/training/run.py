@@ -118,6 +118,9 @@ def run_session(
     checkpointing = _checkpointing(session, run, state)
     hooks = (_callbacks(run, state, summary, console) + [checkpointing] + list(extra)
              + _fault_injection(state))
+    best = _best_epoch(session, run, state, summary)
+    if best is not None:
+        hooks.insert(1, best)  # after metrics.csv, before summary.json and the checkpoint
     data = session.config.data
     with StopOnSignal() as stop:
         try:
@@ -148,6 +151,36 @@ def _callbacks(run: RunDir, state: LoopState, summary: RunSummary,
 
         hooks.append(RichProgress(state, console))
     return hooks
+
+
+def _best_epoch(session: Session, run: RunDir, state: LoopState,
+                summary: RunSummary) -> keras.callbacks.Callback | None:
+    """Early stopping and the best epoch's weights, its counters replayed from metrics.csv.
+
+    Without ``training.early_stopping`` it only keeps ``model.best.weights.h5``
+    on ``val_loss``, and only when there is validation data.
+    """
+    from adamctl.store.metrics import read_metrics_rows
+    from adamctl.training.callbacks.early_stopping import EarlyStopping
+
+    rule = session.config.training.early_stopping
+    if rule is None and len(session.dataset.x_val) == 0:
+        return None
+    monitor = rule.monitor if rule else "val_loss"
+    callback = EarlyStopping(
+        state, monitor=monitor, mode=rule.mode if rule else "auto",
+        patience=rule.patience if rule else None, min_delta=rule.min_delta if rule else 0.0,
+        restore_best=bool(rule and rule.restore_best),
+        save_best=lambda model: save_weights_atomic(model, run.best_weights_path),
+        load_best=lambda model: model.load_weights(run.best_weights_path),
+        on_best=lambda epoch: summary.data.update(best_epoch=epoch),
+    )
+    callback.set_model(session.model)
+    rows = [row for row in read_metrics_rows(run.metrics_path) if int(row["epoch"]) <= state.epoch]
+    callback.replay([float(row[monitor]) if row.get(monitor) not in (None, "") else None
+                     for row in rows])
+    summary.data["best_epoch"] = callback.best_epoch + 1 if callback.best is not None else None
+    return callback
 
 
 def _fault_injection(state: LoopState) -> list[keras.callbacks.Callback]:
@@ -206,6 +239,8 @@ def _settle(session: Session, run: RunDir, state: LoopState, summary: RunSummary
     _finalize_weights(session.model)
     save_weights_atomic(session.model, run.weights_path)
     summary.data["wall_time_s"] = round(state.elapsed_s, 3)
+    if state.stop_reason == StopReason.EARLY_STOPPED:
+        summary.data["early_stopped_at_epoch"] = state.epoch
     summary.finish("completed", error=None)
     return RunResult(run, "completed", summary.data)
 
