@@ -152,6 +152,10 @@ class TrainingConfig:
     )
     keep_checkpoints: int = _f(3, help="how many of the newest checkpoints to keep",
                                range=(1, MAX_INT))
+    max_time: float | None = _f(
+        None, help="seconds of training per session: then checkpoint and stop as interrupted "
+        "(adamctl resume continues; exit code 124)", range=(0.0, None)
+    )
     early_stopping: EarlyStoppingConfig | None = _f(
         None, help="stop when `monitor` stops improving: {monitor, mode, patience, min_delta, "
         "restore_best}; null: train every epoch"

@@ -80,7 +80,7 @@ class _Search:
             if self.records[trial.id]["status"] not in FINISHED:
                 yield self._job(trial, resume=self.sweep_dir.trial(trial.id).has_run())
         while len(self.plan.sampled) < self.plan.trials:
-            if deadline is not None and time.monotonic() > deadline:
+            if deadline is not None and time.monotonic() >= deadline:
                 return
             job = self._ask()
             if job is not None:

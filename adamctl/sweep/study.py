@@ -40,7 +40,8 @@ def make_sampler(search: str, seed: int, *, trials: int, already: int = 0) -> An
     its Sobol index is the study's trial count.
     """
     optuna = import_optuna()
-    seed = seed if already == 0 else int(np.random.SeedSequence([seed, already]).generate_state(1)[0])
+    if already and search != "qmc":
+        seed = int(np.random.SeedSequence([seed, already]).generate_state(1)[0])
     if search == "random":
         return optuna.samplers.RandomSampler(seed=seed)
     if search == "qmc":
@@ -65,10 +66,10 @@ def make_pruner(prune: str | None) -> Any:
     if prune is None:
         return optuna.pruners.NopPruner()
     if prune == "median":
-        # Two finished trials make a median; the first epoch is never judged.
-        return optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=1)
+        # Two finished trials make a median; every epoch (step 1, 2, ...) is judged.
+        return optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=0)
     if prune == "asha":
-        # Rungs at epochs 1, 2, 4, ...; a third of each rung goes on.
+        # Rungs at epochs 1, 3, 9, ... (min_resource times 3^k); a third of each rung goes on.
         return optuna.pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=3)
     raise ValueError(f"prune must be median or asha. Received: prune={prune!r}")
 

@@ -36,6 +36,7 @@ class StopReason(StrEnum):
     DIVERGED = "diverged"
     PRUNED = "pruned"  # a search's pruner stopped it at an epoch end
     EARLY_STOPPED = "early_stopped"  # training.early_stopping ended it (a completed run)
+    TIMED_OUT = "timed_out"  # training.max_time passed (an interrupted run)
 
 
 @dataclass

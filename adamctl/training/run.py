@@ -121,6 +121,10 @@ def run_session(
     best = _best_epoch(session, run, state, summary)
     if best is not None:
         hooks.insert(1, best)  # after metrics.csv, before summary.json and the checkpoint
+    if session.config.training.max_time is not None:
+        from adamctl.training.callbacks.max_time import MaxTime
+
+        hooks.append(MaxTime(state, session.config.training.max_time))
     data = session.config.data
     with StopOnSignal() as stop:
         try:
@@ -136,6 +140,9 @@ def run_session(
             raise
     if state.stop_reason == StopReason.INTERRUPTED:
         _stopped(run, state, summary, stop.signum, saved=checkpointing.save_now())
+    if state.stop_reason == StopReason.TIMED_OUT:
+        _timed_out(run, state, summary, session.config.training.max_time,
+                   saved=checkpointing.save_now())
     return _settle(session, run, state, summary)
 
 
@@ -223,6 +230,18 @@ def _stopped(run: RunDir, state: LoopState, summary: RunSummary, signum: Any, *,
         f'continue with "adamctl resume {run.root}"',
         exit_code=exit_code_for(signum if signum is not None else signal.SIGINT),
     )
+
+
+def _timed_out(run: RunDir, state: LoopState, summary: RunSummary, seconds: float, *,
+               saved: bool) -> None:
+    """Record a stop at ``training.max_time`` and raise :class:`Interrupted` (exit code 124)."""
+    where = f"checkpoint saved at step {state.step}" if saved else "the last checkpoint is kept"
+    message = f"training.max_time ({seconds:g}s) reached at step {state.step}"
+    summary.data.update(epochs_completed=state.epoch, steps=state.step)
+    summary.finish("interrupted", error=message)
+    # 124, as coreutils' timeout: a stop on a time limit, not a failure.
+    raise Interrupted(f"{run.root}: {message}, {where}; continue with "
+                      f'"adamctl resume {run.root}"', exit_code=124)
 
 
 def _settle(session: Session, run: RunDir, state: LoopState, summary: RunSummary) -> RunResult:

@@ -87,3 +87,15 @@ def test_tpe_search_tells_every_result_and_resume_adds_none(write_config, tmp_pa
     again = adamctl.sweep.resume(where.root, workers=1)
     assert list(again.results["trial"]) == list(outcome.results["trial"])
     assert len(_study(where.root).trials) == 4
+
+
+@pytest.mark.slow
+def test_a_spent_budget_starts_no_new_trial(write_config, tmp_path):
+    config = write_config({"training": {"epochs": 1}})
+    plan, where = adamctl.sweep.prepare(config, grid_options=SPACE[1::2], search="random",
+                                        trials=3, sweep_dir=tmp_path / "b")
+    outcome = adamctl.sweep.start(plan, where, workers=1, budget_s=0)
+    assert outcome.results.empty
+    assert yaml.safe_load((where.root / "sweep.yaml").read_text())["trials"] == []
+    resumed = adamctl.sweep.resume(where.root, workers=1)  # no budget: the rest runs
+    assert list(resumed.results["status"]) == ["completed"] * 3
