@@ -31,7 +31,7 @@ __all__ = ["command"]
               help="With --search: the Optuna storage (a database URL) instead of optuna.db in "
               "the sweep directory.")
 @click.option("--budget", type=Duration(),
-              help="With --search: start no new trial after this long (90s, 30m, 2h, 1h30m).")
+              help="Start no new trial after this long (90s, 30m, 2h, 1h30m); running ones finish.")
 @overrides_option
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Parallel worker processes (default: the number of CPU cores).")

@@ -73,7 +73,7 @@ def start(
 ) -> SweepOutcome:
     """Run a new sweep into ``sweep_dir`` (which must not hold one yet).
 
-    ``budget_s``: for a search, no new trial starts after this many seconds.
+    ``budget_s``: no new trial starts after this many seconds.
     """
     if isinstance(planned, SearchPlan):
         from adamctl.sweep.search import run_search
@@ -82,7 +82,8 @@ def start(
                           address=address, resume=False, deadline=_deadline(budget_s),
                           progress=progress)
     return run_sweep(planned, sweep_dir, workers=_workers(workers), executor=executor,
-                     address=address, resume=False, progress=progress)
+                     address=address, resume=False, progress=progress,
+                     deadline=_deadline(budget_s))
 
 
 def resume(
@@ -104,7 +105,8 @@ def resume(
                           address=address, resume=True, deadline=_deadline(budget_s),
                           progress=progress)
     return run_sweep(planned, target, workers=_workers(workers), executor=executor,
-                     address=address, resume=True, progress=progress)
+                     address=address, resume=True, progress=progress,
+                     deadline=_deadline(budget_s))
 
 
 def load_any_plan(sweep_dir: SweepDir) -> SweepPlan | SearchPlan:

@@ -37,12 +37,14 @@ def run_sweep(
     address: str | None = None,
     resume: bool = False,
     progress: Callable[[dict[str, Any], int, int], None] | None = None,
+    deadline: float | None = None,
 ) -> SweepOutcome:
     """Run every trial of ``plan`` that is not finished, and write the tables.
 
     A new sweep refuses a directory that already holds one. On ``resume``,
     completed and diverged trials are kept, trials with a run directory
-    resume from their newest checkpoint, and the others start.
+    resume from their newest checkpoint, and the others start. No trial
+    starts once ``time.monotonic()`` reaches ``deadline`` (``--budget``).
     """
     from adamctl.sweep.local import TrialJob
 
@@ -65,6 +67,8 @@ def run_sweep(
             progress(records[trial.id], finished[0], len(plan.trials))
 
     _write(plan, sweep_dir, records)
+    if deadline is not None and jobs:
+        jobs = _started_before(deadline, jobs)
     _execute(jobs, executor=executor, address=address, workers=workers, on_outcome=on_outcome)
     results = _write(plan, sweep_dir, records, final=True)
     return SweepOutcome(sweep_dir, plan, results)
@@ -76,11 +80,21 @@ def _execute(jobs, *, executor, address, workers, on_outcome) -> None:
     if executor == "ray":
         from adamctl.sweep.ray import run_ray
 
-        run_ray(jobs, address=address, workers=workers, on_outcome=on_outcome)
+        run_ray(list(jobs), address=address, workers=workers, on_outcome=on_outcome)
     else:
         from adamctl.sweep.local import run_local
 
         run_local(jobs, workers=workers, on_outcome=on_outcome)
+
+
+def _started_before(deadline: float, jobs: list) -> Any:
+    """``jobs`` one at a time, until ``time.monotonic()`` reaches ``deadline`` (``--budget``)."""
+    import time
+
+    for job in jobs:
+        if time.monotonic() >= deadline:
+            return
+        yield job
 
 
 def _initial_records(plan: SweepPlan, sweep_dir: SweepDir) -> dict[str, dict[str, Any]]:
