@@ -17,10 +17,10 @@ SPACE = ["--grid", "optimizer.learning_rate=log:1e-4:1e-1",
          "--grid", "optimizer.epsilon=log:1e-10:1e-3"]
 
 
-def _points(sweep_dir: Path) -> list[tuple[float, float]]:
+def _points(sweep_dir: Path) -> list[tuple]:
+    """Each listed trial's sampled values, in the order of the space's keys."""
     plan = yaml.safe_load((sweep_dir / "sweep.yaml").read_text())
-    return [(t["values"]["optimizer.learning_rate"], t["values"]["optimizer.epsilon"])
-            for t in plan["trials"]]
+    return [tuple(t["values"][key] for key in plan["grid"]) for t in plan["trials"]]
 
 
 def _study(sweep_dir: Path) -> optuna.Study:
@@ -99,3 +99,37 @@ def test_a_spent_budget_starts_no_new_trial(write_config, tmp_path):
     assert yaml.safe_load((where.root / "sweep.yaml").read_text())["trials"] == []
     resumed = adamctl.sweep.resume(where.root, workers=1)  # no budget: the rest runs
     assert list(resumed.results["status"]) == ["completed"] * 3
+
+
+@pytest.mark.slow
+def test_a_killed_search_resumes_with_every_trial_once(write_config, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import time
+
+    from tests.helpers import adamctl_executable
+
+    config = write_config({"training": {"epochs": 3}})
+    sweep_dir = tmp_path / "k"
+    args = [adamctl_executable(), "sweep", str(config), "--search", "random", "--trials", "4",
+            "--grid", "optimizer.learning_rate=log:1e-3:1e-1", "--workers", "1",
+            "--sweep-dir", str(sweep_dir), "-q"]
+    process = subprocess.Popen(args, cwd=tmp_path, start_new_session=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    second = sweep_dir / "trials" / "p001-s3" / "metrics.csv"
+    while not second.exists() and process.poll() is None:
+        time.sleep(0.2)
+    os.killpg(process.pid, signal.SIGKILL)  # the sweep and its worker, mid-trial
+    process.wait()
+    assert len(_points(sweep_dir)) == 2  # p001 was listed before it started
+
+    resumed = run_cli("sweep", "--resume", str(sweep_dir), "--workers", "1", "-q", cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    results = pd.read_csv(sweep_dir / "results.csv")
+    assert list(results["trial"]) == ["p000-s3", "p001-s3", "p002-s3", "p003-s3"]
+    assert list(results["status"]) == ["completed"] * 4
+    assert len(set(_points(sweep_dir))) == 4
+    summary = json.loads((sweep_dir / "trials" / "p001-s3" / "summary.json").read_text())
+    assert summary["resumed"]  # continued from its checkpoint, not started again
+    assert [t.state.name for t in _study(sweep_dir).trials] == ["COMPLETE"] * 4
