@@ -72,7 +72,10 @@ class _Search:
         self.records: dict[str, dict[str, Any]] = {}
         self.study_ids: dict[str, int] = {t.number: t._trial_id for t in study.trials}
         for trial in plan.sampled:
-            self._record(trial, _on_disk(sweep_dir, trial.id))
+            outcome = _on_disk(sweep_dir, trial.id)
+            self._record(trial, outcome)
+            if outcome["status"] in FINISHED:  # a kill may have come between its end and the tell
+                self._tell(trial, outcome)
 
     def jobs(self, deadline: float | None) -> Iterator[Any]:
         """Unfinished trials of an earlier session first, then newly asked ones."""
