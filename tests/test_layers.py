@@ -74,7 +74,7 @@ def test_package_imports_only_what_lies_beneath(package):
 STORE_FILES = {"metrics.csv", "summary.json", "summary.csv", "results.csv", "sweep.yaml", "trials",
                "config.yaml", "overrides.yaml", "manifest.json", "state.json", "report.md",
                "checkpoints", "model.weights.h5", "model.keras", "environment.txt",
-               "saved_model"}
+               "saved_model", "model.best.weights.h5", "optuna.db"}
 
 
 def _joined_names(tree: ast.AST) -> list[str]:

@@ -84,6 +84,11 @@ class RunDir:
         return self.root / "export" / ("model.keras" if fmt == "keras" else "saved_model")
 
     @property
+    def best_weights_path(self) -> Path:
+        """The best epoch's weights on the monitored validation metric (or early_stopping's)."""
+        return self.root / "model.best.weights.h5"
+
+    @property
     def lock_path(self) -> Path:
         return self.root / ".lock"
 

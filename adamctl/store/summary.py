@@ -1,7 +1,8 @@
 """``summary.json``: the state of a run for people and scripts, kept current.
 
 ``status`` moves through ``running`` to one of ``completed``, ``failed``,
-``interrupted`` or ``diverged``; every change is written atomically.
+``interrupted``, ``diverged`` or ``pruned`` (a search's pruner stopped it
+early); every change is written atomically.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from adamctl.store.rundir import RunDir
 
 __all__ = ["RunSummary", "better", "metric_mode", "read_summary", "summary_of", "STATUSES"]
 
-STATUSES = ("running", "completed", "failed", "interrupted", "diverged")
+STATUSES = ("running", "completed", "failed", "interrupted", "diverged", "pruned")
 
 # Metrics where larger is better; every other metric (losses, errors) is
 # better when smaller.

@@ -22,7 +22,7 @@ import threading
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterable, Sequence, Sized
 
 __all__ = ["SweepStopped", "TrialJob", "pin_gpu", "run_job", "run_local", "worker_gpu"]
 
@@ -46,18 +46,20 @@ class TrialJob:
     run_dir: str
     config: dict[str, Any]
     resume: bool = False
+    report: Any = None  # a search's adamctl.sweep.pruning.ReportTo when it prunes
 
 
 def run_job(job: TrialJob) -> dict[str, Any]:
     """Run one trial in this process; never raises for a trial's own failure.
 
     Returns ``{"trial", "status", "error", "summary"}``; status is the run's
-    final status (completed, diverged, interrupted, failed).
+    final status (completed, diverged, interrupted, failed, pruned).
     """
     import keras
 
     from adamctl.config import config_from_dict
     from adamctl.errors import AdamctlError, Interrupted, RunLocked, TrainingDiverged
+    from adamctl.sweep.pruning import pruning_callbacks
     from adamctl.training.run import train
     from adamctl.store import RunDir
     from adamctl.store.summary import summary_of
@@ -71,7 +73,8 @@ def run_job(job: TrialJob) -> dict[str, Any]:
 
             resume(run_dir, warn=lambda message: None)
         else:
-            train(config_from_dict(job.config), run_dir=run_dir)
+            status = train(config_from_dict(job.config), run_dir=run_dir,
+                           extra_callbacks=pruning_callbacks(job.report)).status
     except Interrupted as failure:
         status, error = "interrupted", str(failure)
     except RunLocked as failure:  # busy, not broken: the sweep leaves it for later
@@ -145,7 +148,7 @@ class _Worker:
 
 
 def run_local(
-    jobs: Sequence[TrialJob],
+    jobs: Iterable[TrialJob],
     *,
     workers: int,
     on_outcome: Callable[[dict[str, Any]], None],
@@ -153,24 +156,30 @@ def run_local(
 ) -> None:
     """Run ``jobs`` on ``workers`` warm processes; report each outcome as it comes.
 
-    Outcomes arrive in completion order. A worker's death becomes a
-    ``failed`` outcome naming its exit code, and a new worker takes its
-    place (on the same GPU). With ``gpus``, worker i is pinned to
+    Outcomes arrive in completion order. ``jobs`` may be an iterator: the
+    next job is taken only when a worker is free, after the outcomes that
+    freed it were reported (a search asks its sampler then). A worker's death
+    becomes a ``failed`` outcome naming its exit code, and a new worker takes
+    its place (on the same GPU). With ``gpus``, worker i is pinned to
     ``gpus[i % len(gpus)]``.
     """
     context = multiprocessing.get_context("spawn")
-    count = max(1, min(workers, len(jobs)))
+    count = max(1, min(workers, len(jobs)) if isinstance(jobs, Sized) else workers)
     threads = max(1, (os.cpu_count() or 1) // count)
     pool: list[_Worker] = []
-    pending = list(jobs)[::-1]
+    pending, more = iter(jobs), True
     try:
         with _StopSignals():
             pool.extend(_Worker(context, threads, worker_gpu(index, gpus)) for index in range(count))
-            while pending or any(w.job for w in pool):
+            while True:
                 for worker in pool:
-                    if worker.job is None and pending:
-                        worker.job = pending.pop()
-                        worker.connection.send(worker.job)
+                    if worker.job is None and more:
+                        worker.job = next(pending, None)
+                        more = worker.job is not None
+                        if more:
+                            worker.connection.send(worker.job)
+                if not any(w.job for w in pool):
+                    break
                 _collect(pool, context, threads, on_outcome)
     except SweepStopped:
         _stop_busy(pool, on_outcome)

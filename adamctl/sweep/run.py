@@ -65,13 +65,15 @@ def run_sweep(
     resume: bool = False,
     progress: Callable[[dict[str, Any], int, int], None] | None = None,
     gpus: Sequence[int] = (),
+    deadline: float | None = None,
 ) -> SweepOutcome:
     """Run every trial of ``plan`` that is not finished, and write the tables.
 
     A new sweep refuses a directory that already holds one. On ``resume``,
     completed and diverged trials are kept, trials with a run directory
     resume from their newest checkpoint, and the others start. ``gpus``
-    pins local workers one per GPU (round-robin).
+    pins local workers one per GPU (round-robin). No trial starts once
+    ``time.monotonic()`` reaches ``deadline`` (``--budget``).
 
     Raises:
         RunLocked: another process runs this sweep directory (naming its pid).
@@ -84,11 +86,11 @@ def run_sweep(
         if not resume:
             sweep_dir.create(plan.to_dict())
         return _run_locked(plan, sweep_dir, workers=workers, executor=executor, address=address,
-                           progress=progress, gpus=gpus)
+                           progress=progress, gpus=gpus, deadline=deadline)
 
 
 def _run_locked(plan: SweepPlan, sweep_dir: SweepDir, *, workers, executor, address,
-                progress, gpus=()) -> SweepOutcome:
+                progress, gpus=(), deadline=None) -> SweepOutcome:
     from adamctl.sweep.local import SweepStopped, TrialJob
 
     records = _initial_records(plan, sweep_dir)
@@ -108,6 +110,8 @@ def _run_locked(plan: SweepPlan, sweep_dir: SweepDir, *, workers, executor, addr
             progress(records[trial.id], finished[0], len(plan.trials))
 
     _write(plan, sweep_dir, records)
+    if deadline is not None and jobs:
+        jobs = _started_before(deadline, jobs)
     try:
         _execute(jobs, executor=executor, address=address, workers=workers, on_outcome=on_outcome,
                  gpus=gpus)
@@ -171,11 +175,21 @@ def _execute(jobs, *, executor, address, workers, on_outcome, gpus=()) -> None:
     if executor == "ray":
         from adamctl.sweep.ray import run_ray
 
-        run_ray(jobs, address=address, workers=workers, on_outcome=on_outcome)
+        run_ray(list(jobs), address=address, workers=workers, on_outcome=on_outcome)
     else:
         from adamctl.sweep.local import run_local
 
         run_local(jobs, workers=workers, on_outcome=on_outcome, gpus=gpus)
+
+
+def _started_before(deadline: float, jobs: list) -> Any:
+    """``jobs`` one at a time, until ``time.monotonic()`` reaches ``deadline`` (``--budget``)."""
+    import time
+
+    for job in jobs:
+        if time.monotonic() >= deadline:
+            return
+        yield job
 
 
 def _initial_records(plan: SweepPlan, sweep_dir: SweepDir) -> dict[str, dict[str, Any]]:

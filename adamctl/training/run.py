@@ -5,7 +5,7 @@ from __future__ import annotations
 import signal
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import yaml
 
@@ -48,6 +48,7 @@ def train(
     runs_root: Path = RUNS_ROOT,
     overrides: Sequence[str] = (),
     console: Console | None = None,
+    extra_callbacks: Sequence[Callable[[LoopState], keras.callbacks.Callback]] = (),
 ) -> RunResult:
     """Train ``config`` into a new run directory and return where it went.
 
@@ -62,6 +63,8 @@ def train(
         overrides: the ``--set`` strings, recorded in ``overrides.yaml``.
         console: a ``rich`` console on stderr: a progress bar on a terminal,
             one plain line per epoch otherwise; None for no progress.
+        extra_callbacks: makers of more callbacks, given the loop state and
+            run after each epoch's checkpoint (a search's pruning).
 
     Raises:
         ConfigError: the config cannot be built.
@@ -81,7 +84,8 @@ def train(
         state = new_loop_state(session)
         summary = RunSummary.start(run.summary_path, **_identity(session, run, state),
                                    provenance=provenance(file, on_gpu=session.on_gpu))
-        return run_session(session, run, state, summary, console=console)
+        hooks = [make(state) for make in extra_callbacks]
+        return run_session(session, run, state, summary, console=console, extra=hooks)
 
 
 def new_loop_state(session: Session) -> LoopState:
@@ -122,11 +126,19 @@ def _device_used(session: Session) -> str:
 
 def run_session(
     session: Session, run: RunDir, state: LoopState, summary: RunSummary, *,
-    console: Console | None
+    console: Console | None, extra: Sequence[keras.callbacks.Callback] = (),
 ) -> RunResult:
     """Run the loop from ``state`` with the standard callbacks and settle the status."""
     checkpointing = _checkpointing(session, run, state)
-    hooks = _callbacks(run, state, summary, console) + [checkpointing] + _fault_injection(state)
+    hooks = (_callbacks(run, state, summary, console) + [checkpointing] + list(extra)
+             + _fault_injection(state))
+    best = _best_epoch(session, run, state, summary)
+    if best is not None:
+        hooks.insert(1, best)  # after metrics.csv, before summary.json and the checkpoint
+    if session.config.training.max_time is not None:
+        from adamctl.training.callbacks.max_time import MaxTime
+
+        hooks.append(MaxTime(state, session.config.training.max_time))
     data = session.config.data
     with StopOnSignal() as stop:
         try:
@@ -148,6 +160,9 @@ def run_session(
         # the interrupt checkpoint and the summary are written.
         if state.stop_reason == StopReason.INTERRUPTED:
             _stopped(run, state, summary, stop.signum, saved=checkpointing.save_now())
+        if state.stop_reason == StopReason.TIMED_OUT:
+            _timed_out(run, state, summary, session.config.training.max_time,
+                       saved=checkpointing.save_now())
         return _settle(session, run, state, summary)
 
 
@@ -177,6 +192,36 @@ def _callbacks(run: RunDir, state: LoopState, summary: RunSummary,
 
         hooks.append(EpochLines(state, console.file))
     return hooks
+
+
+def _best_epoch(session: Session, run: RunDir, state: LoopState,
+                summary: RunSummary) -> keras.callbacks.Callback | None:
+    """Early stopping and the best epoch's weights, its counters replayed from metrics.csv.
+
+    Without ``training.early_stopping`` it only keeps ``model.best.weights.h5``
+    on ``val_loss``, and only when there is validation data.
+    """
+    from adamctl.store.metrics import read_metrics_rows
+    from adamctl.training.callbacks.early_stopping import EarlyStopping
+
+    rule = session.config.training.early_stopping
+    if rule is None and len(session.dataset.x_val) == 0:
+        return None
+    monitor = rule.monitor if rule else "val_loss"
+    callback = EarlyStopping(
+        state, monitor=monitor, mode=rule.mode if rule else "auto",
+        patience=rule.patience if rule else None, min_delta=rule.min_delta if rule else 0.0,
+        restore_best=bool(rule and rule.restore_best),
+        save_best=lambda model: save_weights_atomic(model, run.best_weights_path),
+        load_best=lambda model: model.load_weights(run.best_weights_path),
+        on_best=lambda epoch: summary.data.update(best_epoch=epoch),
+    )
+    callback.set_model(session.model)
+    rows = [row for row in read_metrics_rows(run.metrics_path) if int(row["epoch"]) <= state.epoch]
+    callback.replay([float(row[monitor]) if row.get(monitor) not in (None, "") else None
+                     for row in rows])
+    summary.data["best_epoch"] = callback.best_epoch + 1 if callback.best is not None else None
+    return callback
 
 
 def _fault_injection(state: LoopState) -> list[keras.callbacks.Callback]:
@@ -221,6 +266,18 @@ def _stopped(run: RunDir, state: LoopState, summary: RunSummary, signum: Any, *,
     )
 
 
+def _timed_out(run: RunDir, state: LoopState, summary: RunSummary, seconds: float, *,
+               saved: bool) -> None:
+    """Record a stop at ``training.max_time`` and raise :class:`Interrupted` (exit code 124)."""
+    where = f"checkpoint saved at step {state.step}" if saved else "the last checkpoint is kept"
+    message = f"training.max_time ({seconds:g}s) reached at step {state.step}"
+    summary.data.update(epochs_completed=state.epoch, steps=state.step)
+    summary.finish("interrupted", error=message)
+    # 124, as coreutils' timeout: a stop on a time limit, not a failure.
+    raise Interrupted(f"{run.root}: {message}, {where}; continue with "
+                      f'"adamctl resume {run.root}"', exit_code=124)
+
+
 def _settle(session: Session, run: RunDir, state: LoopState, summary: RunSummary) -> RunResult:
     if state.stop_reason == StopReason.DIVERGED:
         kept = (
@@ -234,12 +291,24 @@ def _settle(session: Session, run: RunDir, state: LoopState, summary: RunSummary
         )
         summary.finish("diverged", diverged_at_step=state.diverged_at, error=message)
         raise TrainingDiverged(f"{run.root}: {message}")
+    if state.stop_reason == StopReason.PRUNED:
+        return _pruned(session, run, state, summary)
     _finalize_weights(session.model)
     save_weights_atomic(session.model, run.weights_path)
     save_model_atomic(session.model, run.model_path)
     summary.data["wall_time_s"] = round(state.elapsed_s, 3)
+    if state.stop_reason == StopReason.EARLY_STOPPED:
+        summary.data["early_stopped_at_epoch"] = state.epoch
     summary.finish("completed", error=None)
     return RunResult(run, "completed", summary.data)
+
+
+def _pruned(session: Session, run: RunDir, state: LoopState, summary: RunSummary) -> RunResult:
+    """A run a search's pruner stopped: its weights as they stand, and where it stopped."""
+    save_weights_atomic(session.model, run.weights_path)
+    summary.data["wall_time_s"] = round(state.elapsed_s, 3)
+    summary.finish("pruned", pruned_at_epoch=state.epoch, error=None)
+    return RunResult(run, "pruned", summary.data)
 
 
 def _finalize_weights(model: keras.Model) -> None:
