@@ -73,7 +73,8 @@ def test_package_imports_only_what_lies_beneath(package):
 
 STORE_FILES = {"metrics.csv", "summary.json", "summary.csv", "results.csv", "sweep.yaml", "trials",
                "config.yaml", "overrides.yaml", "manifest.json", "state.json", "report.md",
-               "checkpoints", "model.weights.h5"}
+               "checkpoints", "model.weights.h5", "diagnostics.csv",
+               "diagnostics_scalars.csv", "diagnostics.png"}
 
 
 def _joined_names(tree: ast.AST) -> list[str]:

@@ -135,6 +135,11 @@ class TrainingConfig:
     )
     keep_checkpoints: int = _f(3, help="how many of the newest checkpoints to keep",
                                range=(1, MAX_INT))
+    diagnostics_every: int | None = _f(
+        None, help="write Adam's diagnostics (epsilon dominance, effective learning rates...) "
+        "to diagnostics.csv every N steps; null: off. A multiple of "
+        "optimizer.gradient_accumulation_steps", range=(1, MAX_INT)
+    )
 
 
 @dataclass(frozen=True)

@@ -112,7 +112,8 @@ def run_session(
 ) -> RunResult:
     """Run the loop from ``state`` with the standard callbacks and settle the status."""
     checkpointing = _checkpointing(session, run, state)
-    hooks = _callbacks(run, state, summary, console) + [checkpointing] + _fault_injection(state)
+    hooks = (_callbacks(run, state, summary, console) + _diagnostics(session, run, state)
+             + [checkpointing] + _fault_injection(state))
     data = session.config.data
     with StopOnSignal() as stop:
         try:
@@ -143,6 +144,16 @@ def _callbacks(run: RunDir, state: LoopState, summary: RunSummary,
 
         hooks.append(RichProgress(state, console))
     return hooks
+
+
+def _diagnostics(session: Session, run: RunDir, state: LoopState) -> list[keras.callbacks.Callback]:
+    """Adam's diagnostics every ``training.diagnostics_every`` steps; none when it is null."""
+    every = session.config.training.diagnostics_every
+    if every is None:
+        return []
+    from adamctl.training.callbacks.diagnostics import Diagnostics
+
+    return [Diagnostics(run.diagnostics_path, run.diagnostics_scalars_path, state, every=every)]
 
 
 def _fault_injection(state: LoopState) -> list[keras.callbacks.Callback]:
