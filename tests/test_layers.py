@@ -14,7 +14,7 @@ import pytest
 import adamctl
 
 ROOT = Path(adamctl.__file__).parent
-_BASE = {"errors", "_atomic", "_clock", "_direction", "__init__"}
+_BASE = {"errors", "_atomic", "_clock", "_direction", "_rectifier", "__init__"}
 
 # What each package may import besides itself; anything else is an upward
 # (or sideways) import.

@@ -68,8 +68,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 def _register() -> None:
     from adamctl.cli import compare, inspect_checkpoint, report, resume, sweep, train, validate
+    from adamctl.cli import doctor
 
-    for module in (train, validate, resume, inspect_checkpoint, sweep, report, compare):
+    for module in (train, validate, resume, inspect_checkpoint, sweep, report, compare, doctor):
         cli.add_command(module.command)
 
 

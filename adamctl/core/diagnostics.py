@@ -37,6 +37,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from adamctl._rectifier import radam_rectifier
+
 __all__ = ["COLUMNS", "SATURATION", "Snapshot", "measure", "radam_rectifier", "snapshot"]
 
 COLUMNS = ("epsilon_dominated", "effective_lr_p01", "effective_lr_p50", "effective_lr_p99",
@@ -122,22 +124,6 @@ def step_scalars(t: int, before: Snapshot) -> dict[str, Any]:
     rho_t, r_t = radam_rectifier(t, b2)
     return {"t": t, "learning_rate": lr, "beta_1": b1, "beta_2": b2,
             "alpha_t": lr * math.sqrt(1 - b2 ** t) / (1 - b1 ** t), "rho_t": rho_t, "r_t": r_t}
-
-
-def radam_rectifier(t: int, beta_2: float) -> tuple[float | None, float | None]:
-    """RAdam's rho_t and variance rectifier r_t (Liu et al. 2019); r_t None while rho_t <= 4.
-
-    rho_inf = 2 / (1 - beta_2) - 1, rho_t = rho_inf - 2 t beta_2^t / (1 - beta_2^t),
-    r_t = sqrt((rho_t - 4)(rho_t - 2) rho_inf / ((rho_inf - 4)(rho_inf - 2) rho_t)).
-    """
-    if beta_2 <= 0 or t < 1:
-        return None, None
-    rho_inf = 2 / (1 - beta_2) - 1
-    rho_t = rho_inf - 2 * t * beta_2 ** t / (1 - beta_2 ** t)
-    if rho_t <= 4 or rho_inf <= 4:
-        return rho_t, None
-    return rho_t, math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf
-                            / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
 
 
 _COMPILED: dict[Any, Any] = {}
