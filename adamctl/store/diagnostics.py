@@ -17,8 +17,8 @@ from typing import Any
 from adamctl._atomic import atomic_write_text
 from adamctl.store.rundir import RunDir
 
-__all__ = ["DIAGNOSTICS_COLUMNS", "SCALAR_COLUMNS", "diagnostics_frames", "read_rows",
-           "rows_up_to", "write_rows"]
+__all__ = ["DIAGNOSTICS_COLUMNS", "SCALAR_COLUMNS", "diagnostics_frames", "latest_diagnostics",
+           "read_rows", "rows_up_to", "write_rows"]
 
 DIAGNOSTICS_COLUMNS = ("step", "variable", "epsilon_dominated", "effective_lr_p01",
                        "effective_lr_p50", "effective_lr_p99", "update_to_weight",
@@ -66,3 +66,23 @@ def diagnostics_frames(run: RunDir) -> tuple[Any, Any] | None:
     scalars = (pd.read_csv(run.diagnostics_scalars_path) if run.diagnostics_scalars_path.is_file()
                else pd.DataFrame(columns=list(SCALAR_COLUMNS)))
     return table, scalars
+
+
+def latest_diagnostics(run: RunDir) -> dict[str, Any] | None:
+    """``{"step": N, "rows": [...]}``: the newest diagnostics step, per variable, as floats.
+
+    None when the run has no diagnostics. Empty cells become None.
+    """
+    rows = read_rows(run.diagnostics_path)
+    if not rows:
+        return None
+    step = max(int(row["step"]) for row in rows)
+    latest = [{key: _parse(key, value) for key, value in row.items() if key != "step"}
+              for row in rows if int(row["step"]) == step]
+    return {"step": step, "rows": latest}
+
+
+def _parse(key: str, value: str) -> Any:
+    if key == "variable":
+        return value
+    return float(value) if value != "" else None

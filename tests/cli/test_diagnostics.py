@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import signal
 from pathlib import Path
 
@@ -63,6 +64,12 @@ def test_dominance_equals_the_fraction_recomputed_from_a_checkpoint(tmp_path):
             float(np.mean(np.sqrt(v) < np.float32(1e-4))), abs=1e-7)
         checked += 1
     assert checked >= 3
+    shown = run_cli("inspect", str(run.root), "--json", cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    latest = json.loads(shown.stdout)["diagnostics"]
+    assert latest["step"] == max(by_step)
+    assert latest["rows"][0]["variable"] == "all"
+    assert latest["rows"][0]["epsilon_dominated"] == by_step[max(by_step)]
 
 
 def _config(tmp_path: Path) -> Path:
