@@ -70,6 +70,10 @@ def test_dominance_equals_the_fraction_recomputed_from_a_checkpoint(tmp_path):
     assert latest["step"] == max(by_step)
     assert latest["rows"][0]["variable"] == "all"
     assert latest["rows"][0]["epsilon_dominated"] == by_step[max(by_step)]
+    written = run_cli("report", str(run.root), "--write", cwd=tmp_path)
+    assert written.returncode == 0, written.stderr
+    assert f"wrote {run.diagnostics_plot_path}" in written.stderr
+    assert run.diagnostics_plot_path.read_bytes()[:4] == b"\x89PNG"
 
 
 def _config(tmp_path: Path) -> Path:
