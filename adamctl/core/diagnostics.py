@@ -37,6 +37,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from adamctl._rectifier import radam_rectifier
 
 __all__ = ["COLUMNS", "SATURATION", "Snapshot", "measure", "radam_rectifier", "snapshot"]
@@ -88,7 +90,6 @@ def measure(optimizer: Any, before: Snapshot) -> tuple[list[dict[str, Any]], dic
     Rows are ``{"variable": path, <COLUMNS>...}`` as Python floats (None where
     undefined: vhat_gap without AMSGrad, a cosine of a zero vector).
     """
-    import numpy as np
     from keras import ops
 
     adam = adam_of(optimizer)
@@ -99,8 +100,9 @@ def measure(optimizer: Any, before: Snapshot) -> tuple[list[dict[str, Any]], dic
         before.momentums, [ops.convert_to_tensor(m) for m in adam._momentums],
         [ops.convert_to_tensor(v) for v in adam._velocities],
         [ops.convert_to_tensor(v) for v in adam._velocity_hats] if amsgrad else None,
-        np.float32(before.learning_rate), np.float32(before.beta_1),
-        np.float32(before.beta_2), np.float32(t),
+        # Tensors, not NumPy scalars: a new scalar value would retrace the function.
+        *(ops.convert_to_tensor(np.float32(x))
+          for x in (before.learning_rate, before.beta_1, before.beta_2, t)),
     )
     table = ops.convert_to_numpy(_reduction(adam, amsgrad)(*inputs))
     names = ["all"] + [variable.path for variable in adam._trainable_variables]
@@ -155,32 +157,50 @@ def _compile(function: Any) -> Any:
 
 
 def _make_reduction(epsilon: float, mode: str, amsgrad: bool) -> Any:
-    """A function of the step's tensors to a (1 + variables, len(COLUMNS)) table, ``all`` first."""
+    """A function of the step's tensors to a (1 + variables, len(COLUMNS)) table, ``all`` first.
+
+    Every variable is flattened into one vector, so the per-coordinate work is
+    a handful of ops whatever the number of variables; per-variable sums are
+    one segment sum, per-variable percentiles two sorts (see :func:`_grouped_sort`).
+    """
     from keras import ops
 
     def reduce(thetas0, thetas1, ms0, ms1, vs, vhats, lr, beta_1, beta_2, t):
-        bc1 = 1 - ops.power(beta_1, t)
-        bc2 = 1 - ops.power(beta_2, t)
-        parts = []
-        for i in range(len(thetas1)):
-            vhat = vhats[i] if amsgrad else None
-            parts.append(_coordinates(thetas0[i], thetas1[i], ms0[i], ms1[i], vs[i], vhat,
-                                      lr=lr, keep_1=1 - beta_1, bc1=bc1, bc2=bc2,
-                                      epsilon=epsilon, mode=mode))
-        rows = [_reduce(part) for part in parts]
-        pooled = {key: ops.concatenate([part[key] for part in parts]) for key in parts[0]}
-        return ops.stack([_reduce(pooled)] + rows)
+        sizes = [int(np.prod(x.shape)) for x in thetas1]
+        segments = np.repeat(np.arange(len(sizes)), sizes).astype("int32")
+        flat = [_concat(xs) for xs in (thetas0, thetas1, ms0, ms1, vs)]
+        vhat = _concat(vhats) if amsgrad else None
+        c = _coordinates(*flat, vhat, lr=lr, keep_1=1 - beta_1, bc1=1 - ops.power(beta_1, t),
+                         bc2=1 - ops.power(beta_2, t), epsilon=epsilon, mode=mode)
+        columns = ops.stack([c["dominated"], c["saturated"], ops.square(c["delta"]),
+                             ops.square(c["theta0"]), c["delta"] * c["g"], ops.square(c["g"]),
+                             c["gap"], c["v"]], axis=1)
+        sums = ops.concatenate([ops.sum(columns, axis=0, keepdims=True),
+                                ops.segment_sum(columns, segments, sorted=True)], axis=0)
+        counts = ops.convert_to_tensor(np.array([sum(sizes), *sizes], "float32")[:, None])
+        lr_q = _grouped_quantiles(c["effective_lr"], segments, sizes, _QUANTILES)
+        g2v_q = _grouped_quantiles(c["g2v"], segments, sizes, (0.5,))
+        delta_norm, g_norm = ops.sqrt(sums[:, 2]), ops.sqrt(sums[:, 5])
+        return ops.stack([
+            sums[:, 0] / counts[:, 0], lr_q[:, 0], lr_q[:, 1], lr_q[:, 2],
+            delta_norm / ops.sqrt(sums[:, 3]), sums[:, 1] / counts[:, 0],
+            -sums[:, 4] / (delta_norm * g_norm), g2v_q[:, 0], sums[:, 6] / sums[:, 7],
+        ], axis=1)
 
     return reduce
 
 
-def _coordinates(theta0, theta1, m0, m1, v, vhat, *, lr, keep_1, bc1, bc2, epsilon, mode):
-    """Per-coordinate quantities, flattened, float32."""
+def _concat(tensors: list[Any]) -> Any:
     from keras import ops
 
-    flat = [ops.reshape(ops.cast(x, "float32"), (-1,)) for x in (theta0, theta1, m0, m1, v)]
-    theta0, theta1, m0, m1, v = flat
-    denominator_v = v if vhat is None else ops.reshape(ops.cast(vhat, "float32"), (-1,))
+    return ops.concatenate([ops.reshape(ops.cast(x, "float32"), (-1,)) for x in tensors])
+
+
+def _coordinates(theta0, theta1, m0, m1, v, vhat, *, lr, keep_1, bc1, bc2, epsilon, mode):
+    """Per-coordinate quantities of the flattened variables, float32."""
+    from keras import ops
+
+    denominator_v = v if vhat is None else vhat
     g = m0 + (m1 - m0) / keep_1
     if mode == "hat":
         # Keras's form: epsilon_hat against the uncorrected sqrt(v).
@@ -190,31 +210,47 @@ def _coordinates(theta0, theta1, m0, m1, v, vhat, *, lr, keep_1, bc1, bc2, epsil
         dominated = ops.sqrt(denominator_v / bc2) < epsilon
         eps_t = epsilon
     denominator = ops.sqrt(denominator_v / bc2) + eps_t
-    delta = theta1 - theta0
     positive = v > 0
     return {
         "dominated": ops.cast(dominated, "float32"),
         "effective_lr": lr / denominator,
         "saturated": ops.cast(ops.abs(m1 / bc1 / denominator) > SATURATION, "float32"),
-        "delta": delta, "theta0": theta0, "g": g,
+        "delta": theta1 - theta0, "theta0": theta0, "g": g,
         "g2v": ops.where(positive, ops.square(g) / ops.where(positive, v, 1.0), 0.0),
         "gap": (denominator_v - v) if vhat is not None else ops.zeros_like(v), "v": v,
     }
 
 
-def _reduce(c: dict[str, Any]) -> Any:
-    """One row of COLUMNS from per-coordinate quantities."""
+def _grouped_quantiles(values: Any, segments: np.ndarray, sizes: list[int],
+                       levels: tuple[float, ...]) -> Any:
+    """NumPy's default ("linear") quantiles of all values, then of each segment: (1 + segments, levels).
+
+    Two sorts for every segment at once: by value, then by (segment, rank by
+    value), an exact float64 key, so each segment comes out contiguous and in
+    order. Segment lengths are known when tracing, so each quantile is a
+    gather at fixed indices and a blend.
+    """
     from keras import ops
 
-    delta_norm = ops.sqrt(ops.sum(ops.square(c["delta"])))
-    g_norm = ops.sqrt(ops.sum(ops.square(c["g"])))
-    quantiles = ops.quantile(c["effective_lr"], list(_QUANTILES))
-    return ops.stack([
-        ops.mean(c["dominated"]),
-        quantiles[0], quantiles[1], quantiles[2],
-        delta_norm / ops.sqrt(ops.sum(ops.square(c["theta0"]))),
-        ops.mean(c["saturated"]),
-        -ops.sum(c["delta"] * c["g"]) / (delta_norm * g_norm),
-        ops.median(c["g2v"]),
-        ops.mean(c["gap"]) / ops.mean(c["v"]),
-    ])
+    count = len(segments)
+    by_value = ops.argsort(values)
+    ordered = ops.take(values, by_value)
+    key = (ops.cast(ops.take(ops.convert_to_tensor(segments), by_value), "float64") * count
+           + ops.cast(ops.arange(count), "float64"))
+    grouped = ops.take(ordered, ops.argsort(key))
+    low, high, fraction = [], [], []
+    offsets = [0, 0, *np.cumsum(sizes)[:-1].tolist()]
+    for source, (offset, size) in enumerate(zip(offsets, [count, *sizes])):
+        for level in levels:
+            position = level * (size - 1)
+            base = int(math.floor(position))
+            low.append((source, offset + base))
+            high.append((source, offset + min(base + 1, size - 1)))
+            fraction.append(position - base)
+    pick = lambda index: ops.where(  # noqa: E731: the pooled row reads `ordered`, the rest `grouped`
+        ops.convert_to_tensor(np.array([s == 0 for s, _ in index])),
+        ops.take(ordered, np.array([i for _, i in index])),
+        ops.take(grouped, np.array([i for _, i in index])))
+    lows, highs = pick(low), pick(high)
+    blended = lows + (highs - lows) * ops.convert_to_tensor(np.array(fraction, "float32"))
+    return ops.reshape(blended, (1 + len(sizes), len(levels)))

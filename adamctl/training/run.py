@@ -153,7 +153,8 @@ def _diagnostics(session: Session, run: RunDir, state: LoopState) -> list[keras.
         return []
     from adamctl.training.callbacks.diagnostics import Diagnostics
 
-    return [Diagnostics(run.diagnostics_path, run.diagnostics_scalars_path, state, every=every)]
+    return [Diagnostics(run.diagnostics_path, run.diagnostics_scalars_path, state, every=every,
+                        flush_every=session.config.training.checkpoint_every)]
 
 
 def _fault_injection(state: LoopState) -> list[keras.callbacks.Callback]:

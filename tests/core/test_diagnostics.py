@@ -68,18 +68,22 @@ def test_each_diagnostic_matches_numpy(options, epsilon):
         optimizer.apply(grads, variables)
         rows, scalars = measure(optimizer, before)
     amsgrad = options.get("amsgrad", False)
-    expected = _expected(
-        theta0, _flat(variables), _flat(grads), _flat(optimizer._momentums),
-        _flat(optimizer._velocities), _flat(optimizer._velocity_hats) if amsgrad else None,
-        lr=0.01, b1=0.9, b2=0.999, t=4, eps=epsilon, mode=options.get("epsilon_mode", "hat"))
-    assert rows[0]["variable"] == "all" and len(rows) == 3
-    for column in COLUMNS:
-        if expected[column] is None:
-            assert rows[0][column] is None, column
-        else:
-            # float32 on the device against float64 here; g is recovered from
-            # m's update (a few ulps of m over 1 - beta_1): 1e-4 relative.
-            assert rows[0][column] == pytest.approx(expected[column], rel=1e-4, abs=1e-9), column
+    arrays = (theta0, _flat(variables), _flat(grads), _flat(optimizer._momentums),
+              _flat(optimizer._velocities), _flat(optimizer._velocity_hats) if amsgrad else None)
+    assert [row["variable"] for row in rows] == ["all"] + [v.path for v in variables]
+    # The pooled row, then each variable's own coordinates.
+    for row, part in zip(rows, [slice(None), slice(0, 3000), slice(3000, 3050)]):
+        expected = _expected(*(None if a is None else a[part] for a in arrays),
+                             lr=0.01, b1=0.9, b2=0.999, t=4, eps=epsilon,
+                             mode=options.get("epsilon_mode", "hat"))
+        for column in COLUMNS:
+            if expected[column] is None:
+                assert row[column] is None, column
+            else:
+                # float32 on the device against float64 here; g is recovered from
+                # m's update (a few ulps of m over 1 - beta_1): 1e-4 relative.
+                assert row[column] == pytest.approx(expected[column], rel=1e-4, abs=1e-9), \
+                    (row["variable"], column)
     assert scalars["t"] == 4
     assert scalars["alpha_t"] == pytest.approx(0.01 * math.sqrt(1 - 0.999 ** 4) / (1 - 0.9 ** 4))
 

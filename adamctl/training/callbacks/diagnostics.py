@@ -23,30 +23,40 @@ class Diagnostics(keras.callbacks.Callback):
     """Measure every ``every``-th step (by the loop's raw step count) and rewrite the files.
 
     Rows already in the files from before a resume are kept up to the
-    resumed step, so a resumed run's files equal an uninterrupted run's. It
-    must run before the checkpointing callback, so that a checkpoint at a
-    diagnostics step never lacks that step's rows.
+    resumed step, so a resumed run's files equal an uninterrupted run's.
+
+    The files are rewritten (atomically, with fsyncs) when a checkpoint may
+    follow: at steps that are multiples of ``flush_every`` (the checkpoint
+    interval), at each epoch end and when training ends, which also covers
+    the checkpoint of an interrupt. Rows measured since the last checkpoint
+    may be lost to a kill; the resume measures them again. This callback must
+    run before the checkpointing one, so that no checkpoint is newer than the
+    rows on disk.
 
     Args:
         path, scalars_path: ``diagnostics.csv`` and ``diagnostics_scalars.csv``.
         state: the loop's :class:`~adamctl.training.loop.LoopState`.
         every: steps between diagnostics.
+        flush_every: the checkpoint interval in steps, or None (epoch ends only).
     """
 
-    def __init__(self, path: Path, scalars_path: Path, state: Any, *, every: int) -> None:
+    def __init__(self, path: Path, scalars_path: Path, state: Any, *, every: int,
+                 flush_every: int | None = None) -> None:
         super().__init__()
         self.path, self.scalars_path = Path(path), Path(scalars_path)
         self.state = state
         self.every = every
+        self.flush_every = flush_every
         self.rows = rows_up_to(self.path, state.step)
         self.scalar_rows = rows_up_to(self.scalars_path, state.step)
         self._before = None
+        self._pending = True  # a resume's cut (or a fresh run's empty files) is written once
 
     def on_train_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         if (self.state.step + 1) % self.every == 0:
             self._before = snapshot(self.model.optimizer)
 
-    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+    def _measure(self) -> None:
         before, self._before = self._before, None
         if before is None:
             return
@@ -54,5 +64,23 @@ class Diagnostics(keras.callbacks.Callback):
         step = self.state.step
         self.rows.extend({"step": step, **row} for row in rows)
         self.scalar_rows.append({"step": step, **scalars})
+        self._pending = True
+
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        self._measure()
+        if self.flush_every and self.state.step % self.flush_every == 0:
+            self.flush()
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self.flush()
+
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        self.flush()
+
+    def flush(self) -> None:
+        """Rewrite both files if rows changed since the last write."""
+        if not self._pending:
+            return
         write_rows(self.path, DIAGNOSTICS_COLUMNS, self.rows)
         write_rows(self.scalars_path, SCALAR_COLUMNS, self.scalar_rows)
+        self._pending = False
