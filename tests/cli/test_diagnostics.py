@@ -96,15 +96,26 @@ def baseline(tmp_path_factory) -> RunDir:
     return run
 
 
-# step:7 lies past the checkpoint at 4 with a diagnostics row at 6 that the
-# resume must drop; step:8 is a checkpoint and diagnostics step.
-@pytest.mark.parametrize("kill_at", ["step:7", "step:8", "epoch:1"])
+# step:7 lies past the checkpoint at 4, with the row at 6 measured but not yet
+# written; step:8 is a checkpoint and diagnostics step; "damaged" kills at 9
+# and damages the checkpoint at 8, so the resume starts from 4 while the file
+# holds rows up to 8, which it must drop.
+@pytest.mark.parametrize("kill_at", ["step:7", "step:8", "epoch:1", "damaged"])
 def test_sigkill_then_resume_gives_the_uninterrupted_diagnostics(tmp_path, baseline, kill_at):
     config = _config(tmp_path)
+    damage = kill_at == "damaged"
+    kill_at = "step:9" if damage else kill_at
     run = RunDir(tmp_path / "run")
     killed = run_cli("train", str(config), "--run-dir", str(run.root), "-q", cwd=tmp_path,
                      env={"ADAMCTL_KILL_AT": kill_at})
     assert killed.returncode == -signal.SIGKILL
+    if damage:
+        assert int(_rows(run.diagnostics_path)[-1]["step"]) == 8
+        newest = run.checkpoint_dirs()[-1]
+        victim = sorted(p for p in newest.iterdir() if p.name != "manifest.json")[0]
+        raw = bytearray(victim.read_bytes())
+        raw[len(raw) // 2] ^= 0xFF
+        victim.write_bytes(bytes(raw))
     resumed = run_cli("resume", str(run.root), "-q", cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr
     assert run.diagnostics_path.read_text() == baseline.diagnostics_path.read_text()
