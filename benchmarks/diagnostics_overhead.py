@@ -5,7 +5,9 @@ For each of configs/quickstart.yaml and configs/digits.yaml, one session
 --steps steps: a round with the Diagnostics callback (every 50 steps, files
 written to a temporary folder), then a round without, and so on, so both arms
 see the same machine load. Each round is one epoch of the loop, its
-validation included, as in a run. The first pair of rounds is a warm-up (it
+validation included, as in a run; both arms carry a no-op batch callback, as a
+run always has callbacks (without any, Keras skips its per-batch hooks and the
+comparison would charge that to the diagnostics). The first pair of rounds is a warm-up (it
 traces the diagnostics reduction). Prints the median steps/s of each arm and
 the overhead, 1 - with / without.
 
@@ -45,6 +47,19 @@ def _round(session, steps: int, hooks_for) -> float:
     return steps / (time.perf_counter() - started)
 
 
+def _idle_callback():
+    import keras
+
+    class Idle(keras.callbacks.Callback):
+        """Stands in for a run's own callbacks (metrics, summary, checkpoints), present in
+        both arms: with none at all, Keras skips its per-batch hook calls altogether."""
+
+        def on_train_batch_end(self, batch, logs=None):
+            pass
+
+    return Idle()
+
+
 def _measure(name: str, args: argparse.Namespace) -> tuple[float, float]:
     from adamctl.training.callbacks.diagnostics import Diagnostics
 
@@ -54,9 +69,9 @@ def _measure(name: str, args: argparse.Namespace) -> tuple[float, float]:
         for index in range(args.rounds + 1):
             run = RunDir(Path(folder) / f"round-{index}")
             run.root.mkdir()
-            rate_on = _round(session, args.steps, lambda state: [Diagnostics(
+            rate_on = _round(session, args.steps, lambda state: [_idle_callback(), Diagnostics(
                 run.diagnostics_path, run.diagnostics_scalars_path, state, every=args.every)])
-            rate_off = _round(session, args.steps, lambda state: [])
+            rate_off = _round(session, args.steps, lambda state: [_idle_callback()])
             if index:  # round 0 is the warm-up
                 with_diag.append(rate_on)
                 without.append(rate_off)
