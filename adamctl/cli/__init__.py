@@ -104,9 +104,9 @@ def _debug_callback(ctx: click.Context, param: click.Parameter | None, debug: bo
 
 def _register() -> None:
     from adamctl.cli import compare, inspect_checkpoint, report, resume, sweep, train, validate
-    from adamctl.cli import evaluate, export, runs
+    from adamctl.cli import doctor, evaluate, export, runs
 
-    for module in (train, validate, resume, inspect_checkpoint, sweep, report, compare):
+    for module in (train, validate, resume, inspect_checkpoint, sweep, report, compare, doctor):
         cli.add_command(module.command)
     for module in (runs, export, evaluate):
         cli.add_command(module.command)

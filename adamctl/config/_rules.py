@@ -10,6 +10,8 @@
   ``metrics: null`` become the task's concrete defaults.
 - ``optimizer`` goes through :func:`adamctl.core.spec.normalize_spec`, the
   checks the optimizer itself makes, and comes back complete.
+- ``training.diagnostics_every`` must be a multiple of
+  ``optimizer.gradient_accumulation_steps``.
 - ``sweep``: the seeds, and each grid key and value (see :mod:`._grid`).
 """
 
@@ -57,6 +59,7 @@ def apply_rules(config: Config, raw: Mapping[str, Any], where: Where, base_dir: 
     data = _data_rules(config.data, _section(raw, "data"), where, base_dir)
     model = _model_rules(config.model, _section(raw, "model"), data, where)
     optimizer = normalize_optimizer(config.optimizer, where)
+    _check_diagnostics_every(config.training.diagnostics_every, optimizer, where)
     if config.sweep is not None:
         check_sweep(config.sweep, config.optimizer, where)
     return dataclasses.replace(config, data=data, model=model, optimizer=optimizer)
@@ -118,6 +121,18 @@ def _check_device(device: str, where: Where) -> None:
     if not _DEVICE.fullmatch(device):
         raise where.error("must be auto, cpu, gpu, or gpu:N with N a GPU index (gpu:0, gpu:1...)",
                           ("device",), device)
+
+
+def _check_diagnostics_every(every: int | None, optimizer: Mapping[str, Any],
+                             where: Where) -> None:
+    """Diagnostics are taken on real updates only: under gradient accumulation the
+    micro-steps in between leave Adam's state unchanged, so ``every`` must be a
+    multiple of the accumulation count."""
+    accumulation = optimizer.get("gradient_accumulation_steps")
+    if every is not None and accumulation and every % accumulation:
+        raise where.error(f"must be a multiple of optimizer.gradient_accumulation_steps "
+                          f"({accumulation}): diagnostics are taken on real updates",
+                          ("training", "diagnostics_every"), every)
 
 
 def _data_rules(data: DataConfig, raw: Mapping[str, Any], where: Where,

@@ -161,6 +161,12 @@ class TrainingConfig:
         "restore_best}; null: train every epoch"
     )
 
+    diagnostics_every: int | None = _f(
+        None, help="write Adam's diagnostics (epsilon dominance, effective learning rates...) "
+        "to diagnostics.csv every N steps; null: off. A multiple of "
+        "optimizer.gradient_accumulation_steps", range=(1, MAX_INT)
+    )
+
 
 SEARCHES = ("grid", "random", "qmc", "tpe")
 PRUNERS = ("median", "asha")

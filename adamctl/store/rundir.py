@@ -9,6 +9,9 @@ Layout::
     <run>/metrics.csv          one row per epoch
     <run>/summary.json         status, final and best metrics, versions
     <run>/model.weights.h5     final weights (EMA-finalized with use_ema)
+    <run>/diagnostics.csv      Adam's diagnostics per (step, variable) (training.diagnostics_every)
+    <run>/diagnostics_scalars.csv   alpha_t, RAdam's r_t... per diagnostics step
+    <run>/diagnostics.png      epsilon dominance and effective lr per variable (report --write)
     <run>/curves.png           metrics and learning rate per epoch (adamctl report --write)
     <run>/model.keras          the final model with its optimizer and state (keras.models.load_model)
     <run>/environment.txt      the installed packages, name==version, sorted
@@ -62,6 +65,18 @@ class RunDir:
     @property
     def summary_path(self) -> Path:
         return self.root / "summary.json"
+
+    @property
+    def diagnostics_path(self) -> Path:
+        return self.root / "diagnostics.csv"
+
+    @property
+    def diagnostics_scalars_path(self) -> Path:
+        return self.root / "diagnostics_scalars.csv"
+
+    @property
+    def diagnostics_plot_path(self) -> Path:
+        return self.root / "diagnostics.png"
 
     @property
     def curves_path(self) -> Path:

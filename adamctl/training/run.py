@@ -130,8 +130,8 @@ def run_session(
 ) -> RunResult:
     """Run the loop from ``state`` with the standard callbacks and settle the status."""
     checkpointing = _checkpointing(session, run, state)
-    hooks = (_callbacks(run, state, summary, console) + [checkpointing] + list(extra)
-             + _fault_injection(state))
+    hooks = (_callbacks(run, state, summary, console) + _diagnostics(session, run, state)
+             + [checkpointing] + list(extra) + _fault_injection(state))
     best = _best_epoch(session, run, state, summary)
     if best is not None:
         hooks.insert(1, best)  # after metrics.csv, before summary.json and the checkpoint
@@ -222,6 +222,17 @@ def _best_epoch(session: Session, run: RunDir, state: LoopState,
                      for row in rows])
     summary.data["best_epoch"] = callback.best_epoch + 1 if callback.best is not None else None
     return callback
+
+
+def _diagnostics(session: Session, run: RunDir, state: LoopState) -> list[keras.callbacks.Callback]:
+    """Adam's diagnostics every ``training.diagnostics_every`` steps; none when it is null."""
+    every = session.config.training.diagnostics_every
+    if every is None:
+        return []
+    from adamctl.training.callbacks.diagnostics import Diagnostics
+
+    return [Diagnostics(run.diagnostics_path, run.diagnostics_scalars_path, state, every=every,
+                        flush_every=session.config.training.checkpoint_every)]
 
 
 def _fault_injection(state: LoopState) -> list[keras.callbacks.Callback]:

@@ -38,7 +38,8 @@ def test_empty_section_means_its_defaults(section):
     pytest.param("training:\n  zzz: 1\n",
                  "{f}:2: training.zzz: unknown key in training; the keys are epochs, "
                  "steps_per_epoch, mixed_precision, deterministic, checkpoint_every, "
-                 "keep_checkpoints, max_time, early_stopping", id="no-close-match-lists-the-keys"),
+                 "keep_checkpoints, max_time, early_stopping, "
+                 "diagnostics_every", id="no-close-match-lists-the-keys"),
     pytest.param("1: x\n", '{f}:1: [1]: unknown top-level key; the keys are name, seed, backend, '
                  'device, data, model, optimizer, training, sweep', id="non-string-key"),
 ])
