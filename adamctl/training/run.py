@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import signal
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 import yaml
 
@@ -126,9 +127,10 @@ def run_session(
 ) -> RunResult:
     """Run the loop from ``state`` with the standard callbacks and settle the status."""
     checkpointing = _checkpointing(session, run, state)
-    hooks = _callbacks(run, state, summary, console) + [checkpointing] + _fault_injection(state)
+    hooks = (_callbacks(run, state, summary, console) + _loggers(session, run, state, summary)
+             + [checkpointing] + _fault_injection(state))
     data = session.config.data
-    with StopOnSignal() as stop:
+    with StopOnSignal() as stop, _closing_loggers(hooks, summary):
         try:
             train_loop(
                 session.model, session.dataset, state,
@@ -149,6 +151,21 @@ def run_session(
         if state.stop_reason == StopReason.INTERRUPTED:
             _stopped(run, state, summary, stop.signum, saved=checkpointing.save_now())
         return _settle(session, run, state, summary)
+
+
+@contextmanager
+def _closing_loggers(hooks: list[Any], summary: RunSummary) -> Iterator[None]:
+    """Tell the outside trackers how the run ended, whichever way it ends.
+
+    Entered inside :class:`StopOnSignal`, so it runs while signals are held,
+    after the summary's final status is written.
+    """
+    try:
+        yield
+    finally:
+        for hook in hooks:
+            if hasattr(hook, "close_run"):
+                hook.close_run(summary.data)
 
 
 def _record_failure(summary: RunSummary, error: BaseException) -> None:
@@ -176,6 +193,22 @@ def _callbacks(run: RunDir, state: LoopState, summary: RunSummary,
         from adamctl.training.callbacks.epoch_lines import EpochLines
 
         hooks.append(EpochLines(state, console.file))
+    return hooks
+
+
+def _loggers(session: Session, run: RunDir, state: LoopState,
+             summary: RunSummary) -> list[keras.callbacks.Callback]:
+    """The outside trackers ``logging`` turns on (TensorBoard, MLflow); usually none."""
+    logging = session.config.logging
+    hooks: list[keras.callbacks.Callback] = []
+    if logging.tensorboard:
+        from adamctl.training.callbacks.tensorboard import TensorBoardEvents
+
+        hooks.append(TensorBoardEvents(run.tensorboard_dir, state))
+    if logging.mlflow is not None:
+        from adamctl.training.callbacks.mlflow_logger import MlflowLogger
+
+        hooks.append(MlflowLogger(logging.mlflow, session.config, run, state, summary))
     return hooks
 
 
