@@ -26,7 +26,7 @@ from pathlib import Path
 from adamctl.errors import UsageError
 
 __all__ = ["RUNS_ROOT", "RunDir", "check_run_dir_path", "mlflow_store", "new_run_dir",
-           "stamped_path"]
+           "sqlite_setup_lock", "stamped_path"]
 
 # Where new runs and sweeps go when no directory is given, relative to the
 # working directory.
@@ -166,6 +166,11 @@ def mlflow_store(runs_root: Path = RUNS_ROOT) -> tuple[Path, Path]:
     """The default MLflow SQLite database and artifact folder: local files, no server."""
     root = Path(runs_root).resolve()
     return root / "mlflow.db", root / "mlflow-artifacts"
+
+
+def sqlite_setup_lock(database: Path) -> Path:
+    """The lock file beside a SQLite database that processes hold while one of them creates it."""
+    return database.with_name(database.name + ".lock")
 
 
 def new_run_dir(runs_root: Path, name: str, *, now: _dt.datetime | None = None) -> RunDir:

@@ -118,3 +118,24 @@ def test_mlflow_run_has_the_config_and_metrics_csv_once_per_epoch(resumed_run):
             assert history == [(int(row["epoch"]), float(row[name])) for row in rows], name
     artifacts = {item.path for item in client.list_artifacts(record["run_id"])}
     assert {"config.yaml", "metrics.csv", "summary.json"} <= artifacts
+
+
+def test_sweep_trials_log_side_by_side(tmp_path):
+    """Two workers create the default SQLite store at once; each trial keeps its own events."""
+    MlflowClient = pytest.importorskip("mlflow", reason="the adamctl[mlflow] extra").MlflowClient
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump(merge(TINY, {"logging": LOGGED["logging"]})))
+    swept = run_cli("sweep", str(config), "--grid", "optimizer.learning_rate=0.01,0.02",
+                    "--workers", "2", "-q", cwd=tmp_path)
+    assert swept.returncode == 0, swept.stderr
+    sweep_dir = tmp_path / swept.stdout.strip().splitlines()[-1]
+    trials = sorted((sweep_dir / "trials").iterdir())
+    assert len(trials) == 2
+    for trial in trials:
+        assert json.loads((trial / "summary.json").read_text())["status"] == "completed"
+        assert list((trial / "tensorboard").glob("events.out.tfevents.*"))
+    client = MlflowClient(tracking_uri=f"sqlite:///{tmp_path / 'runs' / 'mlflow.db'}")
+    runs = client.search_runs([client.get_experiment_by_name("tests").experiment_id])
+    assert sorted(run.data.tags["adamctl.trial"] for run in runs) == [t.name for t in trials]
+    assert {run.data.tags["adamctl.sweep"] for run in runs} == {sweep_dir.name}
+    assert {run.info.status for run in runs} == {"FINISHED"}

@@ -21,16 +21,19 @@ sweep (``adamctl.sweep``) and trial id (``adamctl.trial``).
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterator
 
 import keras
 
 from adamctl.config import config_to_dict
 from adamctl.store.metrics import epoch_row
-from adamctl.store.rundir import mlflow_store
+from adamctl.store.rundir import mlflow_store, sqlite_setup_lock
 from adamctl.store.sweepdir import SweepDir
 
 if TYPE_CHECKING:
@@ -43,6 +46,7 @@ __all__ = ["MlflowLogger", "flat_params"]
 
 # MLflow's log_batch takes at most 100 params and 1000 metrics per call.
 _PARAMS_PER_CALL = 100
+_SQLITE_PREFIX = "sqlite:///"
 _RUN_STATUS = {"completed": "FINISHED", "interrupted": "KILLED"}  # anything else: FAILED
 
 
@@ -74,16 +78,17 @@ class MlflowLogger(keras.callbacks.Callback):
 
         record = self.summary.data.get("mlflow") or {}
         uri = record.get("tracking_uri") or self._tracking_uri()
-        self.client = MlflowClient(tracking_uri=uri)
         self.run_id = record.get("run_id")
-        if self.run_id is None:
-            self.run_id = self._new_run()
-            self.summary.data["mlflow"] = {"tracking_uri": uri, "run_id": self.run_id}
-            self.summary.write()
-        else:
-            self.client.update_run(self.run_id, status="RUNNING")
-            history = self.client.get_metric_history(self.run_id, "step")
-            self.logged_epochs = {metric.step for metric in history}
+        with _setup_lock(uri):
+            self.client = MlflowClient(tracking_uri=uri)
+            if self.run_id is None:
+                self.run_id = self._new_run()
+                self.summary.data["mlflow"] = {"tracking_uri": uri, "run_id": self.run_id}
+                self.summary.write()
+            else:
+                self.client.update_run(self.run_id, status="RUNNING")
+                history = self.client.get_metric_history(self.run_id, "step")
+                self.logged_epochs = {metric.step for metric in history}
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         from mlflow.entities import Metric
@@ -115,7 +120,7 @@ class MlflowLogger(keras.callbacks.Callback):
             return self.settings.tracking_uri
         database, _ = mlflow_store()
         database.parent.mkdir(parents=True, exist_ok=True)
-        return f"sqlite:///{database}"
+        return f"{_SQLITE_PREFIX}{database}"
 
     def _new_run(self) -> str:
         from mlflow.entities import Param
@@ -156,6 +161,26 @@ class MlflowLogger(keras.callbacks.Callback):
                    for name, value in final.items() if _is_number(value)]
         if metrics:
             self.client.log_batch(self.run_id, metrics=metrics)
+
+
+@contextmanager
+def _setup_lock(uri: str) -> Iterator[None]:
+    """Hold a lock beside a SQLite store while this process first touches it.
+
+    MLflow creates and migrates a new SQLite database on first use; two
+    sweep workers doing so at once break each other's migration.
+    """
+    if not uri.startswith(_SQLITE_PREFIX):
+        yield
+        return
+    lock = sqlite_setup_lock(Path(uri[len(_SQLITE_PREFIX):]))
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with lock.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def flat_params(config: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
