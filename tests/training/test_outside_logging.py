@@ -121,7 +121,8 @@ def test_mlflow_run_has_the_config_and_metrics_csv_once_per_epoch(resumed_run):
 
 
 def test_sweep_trials_log_side_by_side(tmp_path):
-    """Two workers create the default SQLite store at once; each trial keeps its own events."""
+    """Two workers create the default SQLite store at once; each trial keeps its own events
+    and is nested under one parent run for the sweep."""
     MlflowClient = pytest.importorskip("mlflow", reason="the adamctl[mlflow] extra").MlflowClient
     config = tmp_path / "config.yaml"
     config.write_text(yaml.safe_dump(merge(TINY, {"logging": LOGGED["logging"]})))
@@ -136,6 +137,10 @@ def test_sweep_trials_log_side_by_side(tmp_path):
         assert list((trial / "tensorboard").glob("events.out.tfevents.*"))
     client = MlflowClient(tracking_uri=f"sqlite:///{tmp_path / 'runs' / 'mlflow.db'}")
     runs = client.search_runs([client.get_experiment_by_name("tests").experiment_id])
-    assert sorted(run.data.tags["adamctl.trial"] for run in runs) == [t.name for t in trials]
-    assert {run.data.tags["adamctl.sweep"] for run in runs} == {sweep_dir.name}
+    parents = [run for run in runs if "adamctl.trial" not in run.data.tags]
+    children = [run for run in runs if "adamctl.trial" in run.data.tags]
+    assert len(parents) == 1 and parents[0].data.tags["adamctl.sweep"] == sweep_dir.name
+    assert sorted(run.data.tags["adamctl.trial"] for run in children) == [t.name for t in trials]
+    assert {run.data.tags["mlflow.parentRunId"] for run in children} == {parents[0].info.run_id}
+    assert {run.data.tags["adamctl.sweep"] for run in children} == {sweep_dir.name}
     assert {run.info.status for run in runs} == {"FINISHED"}

@@ -16,7 +16,8 @@ beside it in ``runs/mlflow-artifacts/``): no server needed.
 The MLflow run id and tracking URI are kept in ``summary.json`` under
 ``mlflow``, so a resumed run continues the same MLflow run; epochs MLflow
 already holds are not logged again. A sweep's trial is tagged with its
-sweep (``adamctl.sweep``) and trial id (``adamctl.trial``).
+sweep (``adamctl.sweep``) and trial id (``adamctl.trial``), and nested
+under one parent run per sweep, made by the sweep's first trial.
 """
 
 from __future__ import annotations
@@ -125,16 +126,41 @@ class MlflowLogger(keras.callbacks.Callback):
     def _new_run(self) -> str:
         from mlflow.entities import Param
 
+        experiment_id = self._experiment_id()
         tags = {"adamctl.run_dir": str(self.run.root.resolve())}
         sweep = SweepDir(self.run.root.parent.parent)
         if sweep.is_sweep():
             tags.update({"adamctl.sweep": sweep.root.name, "adamctl.trial": self.run.root.name})
-        created = self.client.create_run(self._experiment_id(), run_name=self.run.root.name,
-                                         tags=tags)
+            parent = self._sweep_parent(experiment_id, sweep)
+            if parent is not None:
+                tags["mlflow.parentRunId"] = parent
+        created = self.client.create_run(experiment_id, run_name=self.run.root.name, tags=tags)
         params = [Param(key, value) for key, value in flat_params(config_to_dict(self.config))]
         for start in range(0, len(params), _PARAMS_PER_CALL):
             self.client.log_batch(created.info.run_id, params=params[start:start + _PARAMS_PER_CALL])
         return created.info.run_id
+
+    def _sweep_parent(self, experiment_id: str, sweep: SweepDir) -> str | None:
+        """The sweep's parent run, made by its first trial (under the setup lock for SQLite).
+
+        Found by the sweep directory's absolute path in a tag; None for a path
+        MLflow's filter syntax cannot quote, and the trial is then a top-level run.
+        """
+        where = str(sweep.root.resolve())
+        if "'" in where:
+            return None
+        found = self.client.search_runs(
+            [experiment_id], filter_string=f"tags.`adamctl.sweep_dir` = '{where}'", max_results=1
+        )
+        if found:
+            return found[0].info.run_id
+        parent = self.client.create_run(
+            experiment_id, run_name=sweep.root.name,
+            tags={"adamctl.sweep_dir": where, "adamctl.sweep": sweep.root.name},
+        )
+        # A container for the trials: its own status says nothing about them.
+        self.client.set_terminated(parent.info.run_id, status="FINISHED")
+        return parent.info.run_id
 
     def _experiment_id(self) -> str:
         """The experiment's id, made if missing (another process may make it first)."""
