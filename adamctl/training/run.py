@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -158,14 +159,24 @@ def _closing_loggers(hooks: list[Any], summary: RunSummary) -> Iterator[None]:
     """Tell the outside trackers how the run ended, whichever way it ends.
 
     Entered inside :class:`StopOnSignal`, so it runs while signals are held,
-    after the summary's final status is written.
+    after the summary's final status is written. A tracker that fails here
+    gets a warning: the run's own outcome (and exit code) stands.
     """
     try:
         yield
     finally:
         for hook in hooks:
             if hasattr(hook, "close_run"):
-                hook.close_run(summary.data)
+                try:
+                    hook.close_run(summary.data)
+                except Exception as error:  # noqa: BLE001 - any tracker failure, reported
+                    warnings.warn(f"{_run_name(summary)}: could not record the run's end in "
+                                  f"{type(hook).__name__}: {error}", stacklevel=2)
+
+
+def _run_name(summary: RunSummary) -> str:
+    """The run directory named in a warning."""
+    return str(summary.data.get("run_dir", summary.path.parent))
 
 
 def _record_failure(summary: RunSummary, error: BaseException) -> None:
