@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import re
 from pathlib import Path
 from typing import Any, Mapping
@@ -25,7 +26,9 @@ from typing import Any, Mapping
 from adamctl.config._grid import check_sweep
 from adamctl.config._layers import check_layers
 from adamctl.config._walk import Where
-from adamctl.config.schema import MAX_INT, MAX_NAME_LENGTH, Config, DataConfig, ModelConfig
+from adamctl.config.schema import (
+    MAX_INT, MAX_NAME_LENGTH, Config, DataConfig, MlflowConfig, ModelConfig,
+)
 from adamctl.errors import ConfigError, InvalidArgument
 
 __all__ = ["DEFAULT_LOSS", "DEFAULT_METRICS", "FILE_SOURCES", "FIXED_TASKS", "apply_rules",
@@ -56,6 +59,7 @@ def apply_rules(config: Config, raw: Mapping[str, Any], where: Where, base_dir: 
     """
     _check_name(config.name, where)
     _check_device(config.device, where)
+    _check_mlflow(config.logging.mlflow, where)
     data = _data_rules(config.data, _section(raw, "data"), where, base_dir)
     model = _model_rules(config.model, _section(raw, "model"), data, where)
     optimizer = normalize_optimizer(config.optimizer, where)
@@ -133,6 +137,21 @@ def _check_diagnostics_every(every: int | None, optimizer: Mapping[str, Any],
         raise where.error(f"must be a multiple of optimizer.gradient_accumulation_steps "
                           f"({accumulation}): diagnostics are taken on real updates",
                           ("training", "diagnostics_every"), every)
+
+
+def _check_mlflow(mlflow: MlflowConfig | None, where: Where) -> None:
+    """An empty experiment name or URI would reach MLflow and fail there, mid-run."""
+    if mlflow is None:
+        return
+    if importlib.util.find_spec("mlflow") is None:  # finds it without importing it (slow)
+        raise where.error("needs MLflow: pip install 'adamctl[mlflow]', or set it to null",
+                          ("logging", "mlflow"), {})
+    if not mlflow.experiment.strip():
+        raise where.error("must be a non-empty name", ("logging", "mlflow", "experiment"),
+                          mlflow.experiment)
+    if mlflow.tracking_uri is not None and not mlflow.tracking_uri.strip():
+        raise where.error("must be a non-empty URI, or null for runs/mlflow.db",
+                          ("logging", "mlflow", "tracking_uri"), mlflow.tracking_uri)
 
 
 def _data_rules(data: DataConfig, raw: Mapping[str, Any], where: Where,

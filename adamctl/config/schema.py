@@ -19,12 +19,14 @@ __all__ = [
     "DataConfig",
     "EarlyStoppingConfig",
     "DEVICES",
+    "LoggingConfig",
     "MAX_INT",
     "MAX_NAME_LENGTH",
     "MAX_SEED",
+    "MlflowConfig",
+    "ModelConfig",
     "PRUNERS",
     "SEARCHES",
-    "ModelConfig",
     "SOURCES",
     "SweepConfig",
     "TrainingConfig",
@@ -200,6 +202,26 @@ class SweepConfig:
 
 
 @dataclass(frozen=True)
+class MlflowConfig:
+    """Where a run's MLflow record goes (the optional ``adamctl[mlflow]`` extra)."""
+
+    tracking_uri: str | None = _f(
+        None, help="an MLflow tracking URI; null: a local SQLite database, runs/mlflow.db"
+    )
+    experiment: str = _f("adamctl", help="the MLflow experiment the run is logged under")
+
+
+@dataclass(frozen=True)
+class LoggingConfig:
+    """Which outside tools also receive the run's metrics (metrics.csv is always written)."""
+
+    tensorboard: bool = _f(False, help="write TensorBoard event files under the run's tensorboard/")
+    mlflow: MlflowConfig | None = _f(
+        None, help="log params, metrics and files to MLflow; null: off, {}: the defaults"
+    )
+
+
+@dataclass(frozen=True)
 class Config:
     """One experiment: the data, the model, Adam's arguments and the schedule."""
 
@@ -216,3 +238,4 @@ class Config:
     )
     training: TrainingConfig = _f(factory=TrainingConfig, help="the training section")
     sweep: SweepConfig | None = _f(None, help="the sweep section (adamctl sweep only)")
+    logging: LoggingConfig = _f(factory=LoggingConfig, help="the logging section")

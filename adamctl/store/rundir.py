@@ -28,7 +28,8 @@ from pathlib import Path
 
 from adamctl.errors import UsageError
 
-__all__ = ["RUNS_ROOT", "RunDir", "check_run_dir_path", "new_run_dir", "stamped_path"]
+__all__ = ["RUNS_ROOT", "RunDir", "check_run_dir_path", "mlflow_store", "new_run_dir",
+           "sqlite_setup_lock", "stamped_path"]
 
 # Where new runs and sweeps go when no directory is given, relative to the
 # working directory.
@@ -93,6 +94,11 @@ class RunDir:
     @property
     def environment_path(self) -> Path:
         return self.root / "environment.txt"
+
+    @property
+    def tensorboard_dir(self) -> Path:
+        """The event files of ``logging.tensorboard``; a sweep's trials each have their own."""
+        return self.root / "tensorboard"
 
     def export_path(self, fmt: str) -> Path:
         """Where ``adamctl export`` writes ``fmt`` (keras: a file, savedmodel: a folder)."""
@@ -174,6 +180,17 @@ def check_run_dir_path(path: Path | str) -> None:
             f"--run-dir {text!r} does not name a directory of its own; give a path such as "
             "runs/my-run"
         )
+
+
+def mlflow_store(runs_root: Path = RUNS_ROOT) -> tuple[Path, Path]:
+    """The default MLflow SQLite database and artifact folder: local files, no server."""
+    root = Path(runs_root).resolve()
+    return root / "mlflow.db", root / "mlflow-artifacts"
+
+
+def sqlite_setup_lock(database: Path) -> Path:
+    """The lock file beside a SQLite database that processes hold while one of them creates it."""
+    return database.with_name(database.name + ".lock")
 
 
 def new_run_dir(runs_root: Path, name: str, *, now: _dt.datetime | None = None) -> RunDir:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import signal
+import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 import yaml
 
@@ -131,7 +133,7 @@ def run_session(
     """Run the loop from ``state`` with the standard callbacks and settle the status."""
     checkpointing = _checkpointing(session, run, state)
     hooks = (_callbacks(run, state, summary, console) + _diagnostics(session, run, state)
-             + [checkpointing] + list(extra) + _fault_injection(state))
+             + _loggers(session, run, state, summary) + [checkpointing] + list(extra) + _fault_injection(state))
     best = _best_epoch(session, run, state, summary)
     if best is not None:
         hooks.insert(1, best)  # after metrics.csv, before summary.json and the checkpoint
@@ -140,7 +142,7 @@ def run_session(
 
         hooks.append(MaxTime(state, session.config.training.max_time))
     data = session.config.data
-    with StopOnSignal() as stop:
+    with StopOnSignal() as stop, _closing_loggers(hooks, summary):
         try:
             train_loop(
                 session.model, session.dataset, state,
@@ -164,6 +166,31 @@ def run_session(
             _timed_out(run, state, summary, session.config.training.max_time,
                        saved=checkpointing.save_now())
         return _settle(session, run, state, summary)
+
+
+@contextmanager
+def _closing_loggers(hooks: list[Any], summary: RunSummary) -> Iterator[None]:
+    """Tell the outside trackers how the run ended, whichever way it ends.
+
+    Entered inside :class:`StopOnSignal`, so it runs while signals are held,
+    after the summary's final status is written. A tracker that fails here
+    gets a warning: the run's own outcome (and exit code) stands.
+    """
+    try:
+        yield
+    finally:
+        for hook in hooks:
+            if hasattr(hook, "close_run"):
+                try:
+                    hook.close_run(summary.data)
+                except Exception as error:  # noqa: BLE001 - any tracker failure, reported
+                    warnings.warn(f"{_run_name(summary)}: could not record the run's end in "
+                                  f"{type(hook).__name__}: {error}", stacklevel=2)
+
+
+def _run_name(summary: RunSummary) -> str:
+    """The run directory named in a warning."""
+    return str(summary.data.get("run_dir", summary.path.parent))
 
 
 def _record_failure(summary: RunSummary, error: BaseException) -> None:
@@ -233,6 +260,22 @@ def _diagnostics(session: Session, run: RunDir, state: LoopState) -> list[keras.
 
     return [Diagnostics(run.diagnostics_path, run.diagnostics_scalars_path, state, every=every,
                         flush_every=session.config.training.checkpoint_every)]
+
+
+def _loggers(session: Session, run: RunDir, state: LoopState,
+             summary: RunSummary) -> list[keras.callbacks.Callback]:
+    """The outside trackers ``logging`` turns on (TensorBoard, MLflow); usually none."""
+    logging = session.config.logging
+    hooks: list[keras.callbacks.Callback] = []
+    if logging.tensorboard:
+        from adamctl.training.callbacks.tensorboard import TensorBoardEvents
+
+        hooks.append(TensorBoardEvents(run.tensorboard_dir, state))
+    if logging.mlflow is not None:
+        from adamctl.training.callbacks.mlflow_logger import MlflowLogger
+
+        hooks.append(MlflowLogger(logging.mlflow, session.config, run, state, summary))
+    return hooks
 
 
 def _fault_injection(state: LoopState) -> list[keras.callbacks.Callback]:

@@ -41,7 +41,7 @@ def test_empty_section_means_its_defaults(section):
                  "keep_checkpoints, max_time, early_stopping, "
                  "diagnostics_every", id="no-close-match-lists-the-keys"),
     pytest.param("1: x\n", '{f}:1: [1]: unknown top-level key; the keys are name, seed, backend, '
-                 'device, data, model, optimizer, training, sweep', id="non-string-key"),
+                 'device, data, model, optimizer, training, sweep, logging', id="non-string-key"),
 ])
 def test_unknown_key_is_refused_with_the_closest_name(tmp_path, text, message):
     path = write(tmp_path, text)
