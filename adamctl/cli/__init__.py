@@ -17,7 +17,7 @@ import traceback
 import click
 
 from adamctl import __version__
-from adamctl.errors import AdamctlError
+from adamctl.errors import AdamctlError, Interrupted
 from adamctl.training.backend import debug_requested
 
 __all__ = ["main", "cli"]
@@ -55,6 +55,8 @@ class AdamctlGroup(click.Group):
         try:
             return super().invoke(ctx)
         except AdamctlError as error:
+            if isinstance(error, Interrupted):
+                _ignore_further_signals()
             if debug():
                 traceback.print_exc()
             click.echo(f"{error.label}: {error}", err=True)
@@ -65,6 +67,7 @@ class AdamctlGroup(click.Group):
             _silence_stdout()
             ctx.exit(_EXIT_SIGPIPE)
         except KeyboardInterrupt:
+            _ignore_further_signals()
             click.echo("interrupted", err=True)
             ctx.exit(130)
         except Exception as error:  # a failure with no message of ours: still one line
@@ -113,6 +116,16 @@ def _register() -> None:
 
 
 _register()
+
+
+def _ignore_further_signals() -> None:
+    """After an interrupt was settled (checkpoint and status written), a second
+    Ctrl-C or SIGTERM during the process's shutdown must not turn the exit
+    code that reports the first one into a death by signal."""
+    import signal
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_IGN)
 
 
 def main() -> None:

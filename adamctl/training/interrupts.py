@@ -27,6 +27,11 @@ class StopOnSignal:
     signals are only noted, so nothing can cut those writes short; the
     handlers stay installed until the block ends.
 
+    Two different signals that arrive within one step (before Python runs
+    either handler) are handled in signal-number order, SIGINT first: the
+    interpreter does not keep their order of arrival, and in a process with
+    many threads that order is not defined anyway.
+
     A signal the process was started with ignored (``nohup``, a background
     job, a sweep worker for SIGINT) stays ignored. Outside the main thread,
     where Python cannot install handlers, it never asks to stop.
