@@ -78,16 +78,8 @@ def start(
     ``gpus``: pin local workers one per GPU; the worker count defaults to their number.
     ``budget_s``: no new trial starts after this many seconds.
     """
-    _check_gpus(gpus, executor)
-    if isinstance(planned, SearchPlan):
-        from adamctl.sweep.search import run_search
-
-        return run_search(planned, sweep_dir, workers=_workers(workers, gpus), executor=executor,
-                          address=address, resume=False, deadline=_deadline(budget_s),
-                          progress=progress)
-    return run_sweep(planned, sweep_dir, workers=_workers(workers, gpus), executor=executor,
-                     address=address, resume=False, progress=progress, gpus=gpus,
-                     deadline=_deadline(budget_s))
+    return _run(planned, sweep_dir, resume=False, workers=workers, executor=executor,
+                address=address, progress=progress, gpus=gpus, budget_s=budget_s)
 
 
 def resume(
@@ -101,18 +93,23 @@ def resume(
     budget_s: float | None = None,
 ) -> SweepOutcome:
     """Continue the sweep in ``sweep_dir`` with the plan in its ``sweep.yaml``."""
-    _check_gpus(gpus, executor)
     target = SweepDir(sweep_dir)
-    planned = load_any_plan(target)
+    return _run(load_any_plan(target), target, resume=True, workers=workers, executor=executor,
+                address=address, progress=progress, gpus=gpus, budget_s=budget_s)
+
+
+def _run(planned: SweepPlan | SearchPlan, target: SweepDir, *, resume: bool, workers: int | None,
+         executor: str, address: str | None, progress: Progress | None, gpus: Sequence[int],
+         budget_s: float | None) -> SweepOutcome:
+    """Run a grid's or a search's plan into ``target``, new or resumed."""
+    _check_gpus(gpus, executor)
+    common = dict(workers=_workers(workers, gpus), executor=executor, address=address,
+                  resume=resume, progress=progress, gpus=gpus, deadline=_deadline(budget_s))
     if isinstance(planned, SearchPlan):
         from adamctl.sweep.search import run_search
 
-        return run_search(planned, target, workers=_workers(workers, gpus), executor=executor,
-                          address=address, resume=True, deadline=_deadline(budget_s),
-                          progress=progress)
-    return run_sweep(planned, target, workers=_workers(workers, gpus), executor=executor,
-                     address=address, resume=True, progress=progress, gpus=gpus,
-                     deadline=_deadline(budget_s))
+        return run_search(planned, target, **common)
+    return run_sweep(planned, target, **common)
 
 
 def load_any_plan(sweep_dir: SweepDir) -> SweepPlan | SearchPlan:

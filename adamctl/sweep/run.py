@@ -103,7 +103,7 @@ def _run_locked(plan: SweepPlan, sweep_dir: SweepDir, *, workers, executor, addr
 
     def on_outcome(outcome: dict[str, Any]) -> None:
         trial = next(t for t in plan.trials if t.id == outcome["trial"])
-        records[trial.id] = _record(plan, sweep_dir, trial, _as_recorded(sweep_dir, trial, outcome))
+        records[trial.id] = _record(plan, sweep_dir, trial, recorded_outcome(sweep_dir, trial, outcome))
         finished[0] += 1
         _write(plan, sweep_dir, records)
         if progress is not None:
@@ -118,15 +118,15 @@ def _run_locked(plan: SweepPlan, sweep_dir: SweepDir, *, workers, executor, addr
     except SweepStopped as stopped:
         for trial in plan.trials:  # a worker killed before it answered left its files only
             if records[trial.id]["status"] == "pending":
-                records[trial.id] = _record(plan, sweep_dir, trial, _as_recorded(
+                records[trial.id] = _record(plan, sweep_dir, trial, recorded_outcome(
                     sweep_dir, trial, {"status": "stopped", "error": None}))
         _write(plan, sweep_dir, records, final=True)
-        raise _interrupted(sweep_dir, stopped.signum) from None
+        raise interrupted(sweep_dir, stopped.signum) from None
     results = _write(plan, sweep_dir, records, final=True)
     return SweepOutcome(sweep_dir, plan, results)
 
 
-def _interrupted(sweep_dir: SweepDir, signum: int) -> Interrupted:
+def interrupted(sweep_dir: SweepDir, signum: int) -> Interrupted:
     import signal
 
     from adamctl.training.interrupts import exit_code_for
@@ -138,7 +138,7 @@ def _interrupted(sweep_dir: SweepDir, signum: int) -> Interrupted:
     )
 
 
-def _as_recorded(sweep_dir: SweepDir, trial: Any, outcome: dict[str, Any]) -> dict[str, Any]:
+def recorded_outcome(sweep_dir: SweepDir, trial: Any, outcome: dict[str, Any]) -> dict[str, Any]:
     """The outcome as the tables should show it.
 
     A trial that was locked by another process, or whose worker was stopped

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Sequence
 
 from adamctl.store import SweepDir
 from adamctl.sweep.search_plan import SearchPlan
@@ -30,13 +30,27 @@ FINISHED = ("completed", "diverged", "pruned", "failed")
 def run_search(plan: SearchPlan, sweep_dir: SweepDir, *, workers: int, executor: str = "local",
                address: str | None = None, resume: bool = False,
                deadline: float | None = None,
-               progress: Callable[[dict[str, Any], int, int], None] | None = None) -> Any:
+               progress: Callable[[dict[str, Any], int, int], None] | None = None,
+               gpus: Sequence[int] = ()) -> Any:
     """Run ``plan`` into ``sweep_dir`` and write the tables; return the SweepOutcome.
 
     ``deadline`` (a ``time.monotonic()`` value) stops asking for new points
-    once passed; trials already running finish.
+    once passed; trials already running finish. Like a grid sweep, a search
+    holds the sweep directory's lock, and SIGINT or SIGTERM checkpoints the
+    running trials and raises :class:`~adamctl.errors.Interrupted`.
     """
-    from adamctl.sweep.run import SweepOutcome
+    from adamctl.store.lock import SweepLock
+
+    with SweepLock(sweep_dir.root):
+        return _run_locked(plan, sweep_dir, workers=workers, executor=executor, address=address,
+                           resume=resume, deadline=deadline, progress=progress, gpus=gpus)
+
+
+def _run_locked(plan: SearchPlan, sweep_dir: SweepDir, *, workers: int, executor: str,
+                address: str | None, resume: bool, deadline: float | None,
+                progress: Callable | None, gpus: Sequence[int]) -> Any:
+    from adamctl.sweep.local import SweepStopped
+    from adamctl.sweep.run import SweepOutcome, interrupted
     from adamctl.sweep.study import make_pruner, make_sampler, open_study
 
     sampler = make_sampler(plan.search, plan.seed, trials=plan.trials, already=len(plan.sampled))
@@ -57,7 +71,11 @@ def run_search(plan: SearchPlan, sweep_dir: SweepDir, *, workers: int, executor:
     else:
         from adamctl.sweep.local import run_local
 
-        run_local(jobs, workers=workers, on_outcome=search.on_outcome)
+        try:
+            run_local(jobs, workers=workers, on_outcome=search.on_outcome, gpus=gpus)
+        except SweepStopped as stopped:
+            search.write(final=True)
+            raise interrupted(sweep_dir, stopped.signum) from None
     results = search.write(final=True)
     return SweepOutcome(sweep_dir, plan, results)
 
@@ -116,9 +134,14 @@ class _Search:
                         _trial_config(self.plan, trial), resume=resume, report=report)
 
     def on_outcome(self, outcome: dict[str, Any]) -> None:
+        from adamctl.sweep.run import recorded_outcome
+
         trial = next(t for t in self.plan.sampled if t.id == outcome["trial"])
+        busy = outcome["status"] in ("locked", "stopped")  # its files say how it stands
+        outcome = {"trial": trial.id, **recorded_outcome(self.sweep_dir, trial, outcome)}
         self._record(trial, outcome)
-        self._tell(trial, outcome)
+        if not busy:
+            self._tell(trial, outcome)
         self.write()
         if self.progress is not None:
             done = sum(r["status"] in FINISHED for r in self.records.values())

@@ -131,3 +131,17 @@ def test_a_killed_search_resumes_with_every_trial_once(write_config, tmp_path):
     assert list(results["status"]) == ["completed"] * 4
     assert len(set(_points(sweep_dir))) == 4
     assert [t.state.name for t in _study(sweep_dir).trials] == ["COMPLETE"] * 4
+
+
+def test_a_search_holds_the_sweep_lock_like_a_grid(write_config, tmp_path):
+    from adamctl.errors import RunLocked
+    from adamctl.store.lock import SweepLock
+
+    config = write_config({"training": {"epochs": 1}})
+    plan, target = adamctl.sweep.prepare(config, grid_options=SPACE[1::2], search="random",
+                                         trials=2, sweep_dir=tmp_path / "s")
+    target.root.mkdir()
+    with SweepLock(target.root):  # another sweep process runs this directory
+        with pytest.raises(RunLocked, match="one sweep process at a time"):
+            adamctl.sweep.start(plan, target, workers=1)
+    assert not (target.root / "trials").exists()
