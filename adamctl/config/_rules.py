@@ -60,6 +60,7 @@ def apply_rules(config: Config, raw: Mapping[str, Any], where: Where, base_dir: 
     _check_name(config.name, where)
     _check_device(config.device, where)
     _check_mlflow(config.logging.mlflow, where)
+    _check_tensorboard(config.logging.tensorboard, where)
     data = _data_rules(config.data, _section(raw, "data"), where, base_dir)
     model = _model_rules(config.model, _section(raw, "model"), data, where)
     optimizer = normalize_optimizer(config.optimizer, where)
@@ -137,6 +138,13 @@ def _check_diagnostics_every(every: int | None, optimizer: Mapping[str, Any],
         raise where.error(f"must be a multiple of optimizer.gradient_accumulation_steps "
                           f"({accumulation}): diagnostics are taken on real updates",
                           ("training", "diagnostics_every"), every)
+
+
+def _check_tensorboard(tensorboard: bool, where: Where) -> None:
+    """TensorFlow's ``tf.summary`` writers live in the tensorboard package, not in TensorFlow."""
+    if tensorboard and importlib.util.find_spec("tensorboard") is None:
+        raise where.error("needs TensorBoard: pip install 'adamctl[tensorboard]', or set it to false",
+                          ("logging", "tensorboard"), tensorboard)
 
 
 def _check_mlflow(mlflow: MlflowConfig | None, where: Where) -> None:

@@ -17,8 +17,8 @@ from typing import Any, Callable, Sequence
 
 from adamctl.errors import UsageError
 from adamctl.store import RUNS_ROOT, SweepDir, new_sweep_dir
-from adamctl.sweep.plan import SweepPlan
-from adamctl.sweep.run import SweepOutcome, load_plan, run_sweep
+from adamctl.sweep.plan import SweepPlan, plan_from_dict
+from adamctl.sweep.run import SweepOutcome, plan_errors, run_sweep
 from adamctl.sweep.search_plan import SearchPlan, search_plan_from_dict
 
 __all__ = ["prepare", "start", "resume", "load_any_plan", "Progress"]
@@ -114,8 +114,9 @@ def _run(planned: SweepPlan | SearchPlan, target: SweepDir, *, resume: bool, wor
 
 def load_any_plan(sweep_dir: SweepDir) -> SweepPlan | SearchPlan:
     """The plan in ``sweep.yaml``: a grid's or a search's."""
-    data = sweep_dir.read_plan()
-    return search_plan_from_dict(data) if "search" in data else load_plan(sweep_dir)
+    with plan_errors(sweep_dir):
+        data = sweep_dir.read_plan()
+        return search_plan_from_dict(data) if "search" in data else plan_from_dict(data)
 
 
 def _deadline(budget_s: float | None) -> float | None:

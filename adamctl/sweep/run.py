@@ -12,14 +12,15 @@ failed, and a completed or diverged trial is never marked again.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from adamctl.errors import ConfigError, Interrupted
 from adamctl.store import SweepDir
 from adamctl.sweep.plan import SweepPlan, plan_from_dict
 
-__all__ = ["SweepOutcome", "run_sweep", "load_plan"]
+__all__ = ["SweepOutcome", "run_sweep", "load_plan", "plan_errors"]
 
 
 @dataclass
@@ -41,10 +42,17 @@ def load_plan(sweep_dir: SweepDir) -> SweepPlan:
         UsageError: the directory holds no sweep.yaml.
         ConfigError: sweep.yaml is not a plan adamctl wrote, naming the file.
     """
+    with plan_errors(sweep_dir):
+        return plan_from_dict(sweep_dir.read_plan())
+
+
+@contextlib.contextmanager
+def plan_errors(sweep_dir: SweepDir) -> Iterator[None]:
+    """Turn what reading and parsing ``sweep.yaml`` can raise into a ConfigError naming the file."""
     import yaml
 
     try:
-        return plan_from_dict(sweep_dir.read_plan())
+        yield
     except yaml.YAMLError as error:
         problem = " ".join(str(error).split())[:200]
         raise ConfigError(f"is not valid YAML ({problem})", file=sweep_dir.plan_path) from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import signal
 import warnings
 from contextlib import contextmanager
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 import yaml
 
-from adamctl._atomic import atomic_output_path, atomic_write_text
+from adamctl._atomic import atomic_output_path, atomic_write_bytes, atomic_write_text
 from adamctl.config import config_hash, config_to_dict, write_config
 from adamctl.config.schema import Config
 from adamctl.errors import Interrupted, TrainingDiverged
@@ -379,6 +380,32 @@ def save_model_atomic(model: keras.Model, path: Path) -> None:
 
 
 def save_weights_atomic(model: keras.Model, path: Path) -> None:
-    """``model.save_weights`` to ``path``, whole or not at all."""
-    with atomic_output_path(path) as temporary:
-        model.save_weights(temporary)
+    """``model.save_weights`` to ``path``, whole or not at all.
+
+    The ``.weights.h5`` file is assembled in memory and then written as bytes:
+    h5py crashes the interpreter (SIGSEGV while freeing its handles) when the
+    disk refuses a write part-way through a file, where a plain write raises
+    an ``OSError`` that becomes :class:`~adamctl.errors.WriteFailed`.
+    """
+    atomic_write_bytes(path, weights_h5_bytes(model))
+
+
+def weights_h5_bytes(model: keras.Model) -> bytes:
+    """The bytes ``model.save_weights("x.weights.h5")`` would write, built in memory.
+
+    Keras's public ``save_weights`` takes only a file name; its own writer,
+    ``H5IOStore``, also takes an ``io.BytesIO`` (Keras uses that form inside
+    ``.keras`` archives), and ``_save_state`` is what ``save_weights`` calls
+    with it. Both are internal to Keras, whose version ``pyproject.toml`` pins;
+    the round trip through ``model.load_weights`` is tested.
+    """
+    from keras.src.saving import saving_lib
+
+    buffer = io.BytesIO()
+    store = saving_lib.H5IOStore(buffer, mode="w")
+    try:
+        saving_lib._save_state(model, weights_store=store, assets_store=None,
+                               inner_path="", visited_saveables=set())
+    finally:
+        store.close()
+    return buffer.getvalue()

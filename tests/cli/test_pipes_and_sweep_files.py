@@ -40,6 +40,7 @@ def test_a_closed_stdout_ends_quietly_with_141(tmp_path, args):
     pytest.param("name: [unclosed\n", "is not valid YAML", id="not-yaml"),
     pytest.param("- just\n- a list\n", "is not a sweep plan adamctl wrote", id="not-a-plan"),
     pytest.param("name: x\n", "is not a sweep plan adamctl wrote", id="keys-missing"),
+    pytest.param("search: {}\n", "is not a sweep plan adamctl wrote", id="search-keys-missing"),
 ])
 def test_a_broken_sweep_yaml_exits_2_naming_the_file(tmp_path, text, problem):
     sweep = tmp_path / "s"
