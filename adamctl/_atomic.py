@@ -16,6 +16,8 @@ import secrets
 from pathlib import Path
 from typing import Any, Iterator
 
+from adamctl.errors import WriteFailed
+
 __all__ = [
     "atomic_output_path",
     "atomic_write_bytes",
@@ -34,20 +36,30 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     The bytes go to a temporary file in the same directory, which is flushed
     to disk and then renamed over ``path`` (``os.replace`` is atomic on POSIX);
     the directory is fsynced so that the rename itself survives a crash.
+
+    Raises:
+        WriteFailed: the disk refused (full, read-only, file too large),
+            naming ``path``; the old file, if any, is untouched.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = _create_sibling(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = _create_sibling(path)
+    except OSError as error:
+        raise WriteFailed.from_os_error("write", path, error) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)
+        fsync_dir(path.parent)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise WriteFailed.from_os_error("write", path, error) from None
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
-    fsync_dir(path.parent)
 
 
 @contextlib.contextmanager
@@ -56,18 +68,21 @@ def atomic_output_path(path: Path) -> Iterator[Path]:
 
     The temporary name ends with ``path``'s name, so writers that check the
     suffix (``.weights.h5``) accept it. When the block ends without error the
-    file is fsynced and renamed over ``path``; otherwise it is removed.
+    file is fsynced and renamed over ``path``; otherwise it is removed. An
+    ``OSError`` (the writer's included) becomes :class:`WriteFailed` naming ``path``.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".tmp-{os.getpid()}-{secrets.token_hex(4)}-{path.name}")
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         yield temporary
         fsync_file(temporary)
         os.replace(temporary, path)
+        fsync_dir(path.parent)
+    except OSError as error:
+        raise WriteFailed.from_os_error("write", path, error) from None
     finally:
         temporary.unlink(missing_ok=True)
-    fsync_dir(path.parent)
 
 
 def atomic_write_text(path: Path, text: str) -> None:

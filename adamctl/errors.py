@@ -52,7 +52,7 @@ class InvalidArgument(ValueError):
         self.allowed = allowed
         self.suggestion = suggestion
         message = f"`{argument}` must be {allowed}. Received: {argument}={value!r}"
-        if suggestion:
+        if suggestion and suggestion != str(value):
             message += f' (did you mean "{suggestion}"?)'
         super().__init__(message)
 
@@ -103,7 +103,9 @@ class ConfigError(AdamctlError):
             parts.append(key_path if value is _NOTHING else f"{key_path} = {_show(value)}")
         parts.append(problem)
         message = ": ".join(parts)
-        if suggestion:
+        # A refused name can be close to itself (a name Keras lists but will
+        # not build): suggesting it back would read as "use what you used".
+        if suggestion and suggestion != str(self.value):
             message += f' (did you mean "{suggestion}"?)'
         super().__init__(message)
 
@@ -168,6 +170,20 @@ class Interrupted(AdamctlError):
     def __init__(self, message: str, *, exit_code: int = 130) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+
+
+class WriteFailed(AdamctlError):
+    """The disk refused a write (full, read-only, file too large): names the path and operation."""
+
+    exit_code = 1
+
+    @classmethod
+    def from_os_error(cls, operation: str, path: Any, error: OSError) -> "WriteFailed":
+        import errno as _errno
+
+        code = _errno.errorcode.get(error.errno or 0, "")
+        reason = error.strerror or str(error)
+        return cls(f"cannot {operation} {path}: {reason}" + (f" ({code})" if code else ""))
 
 
 class TrainingDiverged(AdamctlError):

@@ -14,7 +14,7 @@ import pytest
 import adamctl
 
 ROOT = Path(adamctl.__file__).parent
-_BASE = {"errors", "_atomic", "_clock", "_direction", "__init__"}
+_BASE = {"errors", "_atomic", "_clock", "_direction", "_rectifier", "__init__"}
 
 # What each package may import besides itself; anything else is an upward
 # (or sideways) import.
@@ -74,7 +74,9 @@ def test_package_imports_only_what_lies_beneath(package):
 
 STORE_FILES = {"metrics.csv", "summary.json", "summary.csv", "results.csv", "sweep.yaml", "trials",
                "config.yaml", "overrides.yaml", "manifest.json", "state.json", "report.md",
-               "checkpoints", "model.weights.h5"}
+               "checkpoints", "model.weights.h5", "model.keras", "environment.txt",
+               "saved_model", "model.best.weights.h5", "optuna.db", "diagnostics.csv",
+               "diagnostics_scalars.csv", "diagnostics.png"}
 
 
 def _joined_names(tree: ast.AST) -> list[str]:

@@ -5,19 +5,34 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, NamedTuple, Sequence
 
 import click
 
 from adamctl.errors import UsageError
 
-__all__ = ["sweep_from_cli"]
+__all__ = ["SearchOptions", "sweep_from_cli"]
+
+
+class SearchOptions(NamedTuple):
+    """The options of a search: --search, --trials, --prune, --storage, --budget (seconds)."""
+
+    search: str | None = None
+    trials: int | None = None
+    prune: str | None = None
+    storage: str | None = None
+    budget: float | None = None
+
+    def plan_options(self) -> dict[str, Any]:
+        return {"search": self.search, "trials": self.trials, "prune": self.prune,
+                "storage": self.storage}
 
 
 def sweep_from_cli(config_path: Path | None, grid_options: Sequence[str], seeds: int | None,
                    overrides: Sequence[str], resume_dir: Path | None, sweep_dir: Path | None, *,
                    workers: int | None, executor: str, address: str | None, dry_run: bool,
-                   quiet: bool, population_size: int | None = None) -> None:
+                   quiet: bool, gpus: Sequence[int] = (), population_size: int | None = None,
+                   search: SearchOptions = SearchOptions()) -> None:
     """Start or resume the sweep the options describe (or only show its trials), and print."""
     import adamctl.sweep
 
@@ -27,28 +42,33 @@ def sweep_from_cli(config_path: Path | None, grid_options: Sequence[str], seeds:
                   "warn": lambda message: click.echo(message, err=True)}
 
     if resume_dir is not None:
-        if config_path or grid_options or seeds or overrides or sweep_dir:
-            raise UsageError("--resume SWEEP_DIR takes no CONFIG, --grid, --seeds, --set or "
-                             "--sweep-dir: the sweep's plan is in its sweep.yaml")
-        plan = adamctl.sweep.load_plan(adamctl.sweep.SweepDir(resume_dir))
+        if config_path or grid_options or seeds or overrides or sweep_dir or any(
+                search.plan_options().values()):
+            raise UsageError("--resume SWEEP_DIR takes no CONFIG, --grid, --seeds, --set, "
+                             "--search, --trials, --prune, --storage or --sweep-dir: the "
+                             "sweep's plan is in its sweep.yaml")
+        plan = adamctl.sweep.load_any_plan(adamctl.sweep.SweepDir(resume_dir))
         if dry_run:
             return _show_trials(plan)
         with _resume_hint_on_interrupt(resume_dir):
             outcome = adamctl.sweep.resume(resume_dir, workers=workers, executor=executor,
-                                           address=address, **population,
-                                           progress=_progress(quiet, plan, workers, resume_dir))
+                                           address=address,
+                                           progress=_progress(quiet, plan, workers, resume_dir),
+                                           gpus=gpus, budget_s=search.budget, **population)
     else:
         if config_path is None:
             raise UsageError('give a CONFIG to sweep, or --resume SWEEP_DIR '
                              '(see "adamctl sweep --help")')
         plan, target = adamctl.sweep.prepare(config_path, grid_options=grid_options, seeds=seeds,
-                                             overrides=overrides, sweep_dir=sweep_dir)
+                                             overrides=overrides, sweep_dir=sweep_dir,
+                                             **search.plan_options())
         if dry_run:
             return _show_trials(plan)
         with _resume_hint_on_interrupt(target.root):
             outcome = adamctl.sweep.start(plan, target, workers=workers, executor=executor,
-                                          address=address, **population,
-                                          progress=_progress(quiet, plan, workers, target.root))
+                                          address=address,
+                                          progress=_progress(quiet, plan, workers, target.root),
+                                          gpus=gpus, budget_s=search.budget, **population)
     if not quiet:
         from adamctl.cli.render import stdout_console
         from adamctl.report import rich_table, sweep_table
@@ -86,7 +106,10 @@ def _show_trials(plan: Any) -> None:
     from rich.table import Table
 
     from adamctl.cli.render import stdout_console
+    from adamctl.sweep import SearchPlan
 
+    if isinstance(plan, SearchPlan):
+        return _show_space(plan)
     table = Table(title=f"sweep {plan.name}: {len(plan.trials)} trials")
     for column in ("trial", *plan.swept_keys, "seed"):
         table.add_column(column, justify="right")
@@ -94,4 +117,21 @@ def _show_trials(plan: Any) -> None:
         values = trial.point.as_dict()
         table.add_row(trial.id, *(repr(values[k]) if isinstance(values[k], str) else str(values[k])
                                   for k in plan.swept_keys), str(trial.seed))
+    stdout_console().print(table)
+
+
+def _show_space(plan: Any) -> None:
+    """A search's dry run: the space and the sampler (its points are drawn as it runs)."""
+    from rich.table import Table
+
+    from adamctl.cli.render import stdout_console
+    from adamctl.sweep.space import describe
+
+    pruned = f", pruned by {plan.prune}" if plan.prune else ""
+    table = Table(title=f"search {plan.name}: {plan.trials} trials, {plan.search} sampler, "
+                        f"seed {plan.seed}{pruned}")
+    table.add_column("key")
+    table.add_column("sampled from")
+    for key, spec in plan.space.items():
+        table.add_row(key, describe(spec))
     stdout_console().print(table)

@@ -17,7 +17,8 @@ __all__ = ["command"]
 def command(path: Path, as_json: bool) -> None:
     """Show a checkpoint's step, epoch, Adam settings, and per variable the norms of w, m, v.
 
-    Given a run directory, its newest valid checkpoint is shown.
+    Given a run directory, its newest valid checkpoint is shown; with
+    training.diagnostics_every, also the run's latest Adam diagnostics per variable.
 
     \b
     Example:
@@ -40,6 +41,8 @@ def command(path: Path, as_json: bool) -> None:
     settings = ", ".join(f"{k}={v}" for k, v in description["optimizer"].items() if v is not None)
     console.print(f"optimizer: {settings}")
     console.print(_variables_table(description["variables"]))
+    if description.get("diagnostics"):
+        console.print(_diagnostics_table(description["diagnostics"]))
 
 
 def _variables_table(rows: list[dict]):
@@ -56,3 +59,27 @@ def _variables_table(rows: list[dict]):
         table.add_row(row["path"], "x".join(map(str, row["shape"])) or "scalar",
                       *(f"{row[c]:.4g}" if c in row else "" for c in shown))
     return table
+
+
+_DIAGNOSTIC_HEADERS = {"epsilon_dominated": "eps-dom", "effective_lr_p01": "lr p01",
+                       "effective_lr_p50": "lr p50", "effective_lr_p99": "lr p99",
+                       "update_to_weight": "upd/w", "update_saturated": "saturated",
+                       "update_alignment": "align", "grad_to_v": "g2/v", "vhat_gap": "vhat gap"}
+
+
+def _diagnostics_table(diagnostics: dict):
+    from rich.table import Table
+
+    rows = diagnostics["rows"]
+    shown = [c for c in _DIAGNOSTIC_HEADERS if any(row.get(c) is not None for row in rows)]
+    table = Table(title=f"Adam diagnostics at step {diagnostics['step']}")
+    table.add_column("variable")
+    for column in shown:
+        table.add_column(_DIAGNOSTIC_HEADERS[column], justify="right")
+    for row in rows:
+        table.add_row(row["variable"], *(_cell(row.get(c)) for c in shown))
+    return table
+
+
+def _cell(value) -> str:
+    return "" if value is None else f"{value:.3g}"

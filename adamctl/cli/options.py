@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 import click
 
-__all__ = ["KeyValue", "config_argument", "grid_option", "overrides_option", "quiet_option"]
+__all__ = ["GpuList", "KeyValue", "config_argument", "grid_option", "overrides_option", "quiet_option"]
 
 
 class KeyValue(click.ParamType):
@@ -26,6 +26,23 @@ class KeyValue(click.ParamType):
         if any(not part for part in key.strip().split(".")):
             self.fail(f"{text!r} has an empty part in its key {key!r}", param, ctx)
         return text
+
+
+class GpuList(click.ParamType):
+    """``0,1``: comma-separated GPU indices, each once."""
+
+    name = "GPUS"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None):
+        if isinstance(value, tuple):
+            return value
+        parts = [part.strip() for part in str(value).split(",")]
+        if not all(part.isdigit() for part in parts):
+            self.fail(f"{value!r} is not a list of GPU indices (for example 0,1)", param, ctx)
+        gpus = tuple(int(part) for part in parts)
+        if len(set(gpus)) != len(gpus):
+            self.fail(f"{value!r} names a GPU twice", param, ctx)
+        return gpus
 
 
 def overrides_option(function: Callable) -> Callable:

@@ -16,8 +16,12 @@ __all__ = ["metrics_table", "progress_console", "stdout_console"]
 
 
 def progress_console(quiet: bool) -> Console | None:
-    """A console on stderr for live progress, or None when quiet or not a terminal."""
-    if quiet or not sys.stderr.isatty():
+    """A console on stderr for progress, or None when quiet.
+
+    On a terminal it draws a live bar; otherwise (nohup, CI, ``| tee``)
+    training writes one plain line per epoch to it, so a long run is not silent.
+    """
+    if quiet:
         return None
     return Console(stderr=True)
 

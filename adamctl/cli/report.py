@@ -24,14 +24,16 @@ __all__ = ["command"]
               "for another, max for accuracy-like names, min for losses and errors).")
 @click.option("--write", is_flag=True,
               help="Also rewrite the files: a sweep's report.md and PNG plots (for --metric), "
-              "a run's curves.png. Without it nothing is written.")
+              "a run's curves.png and diagnostics.png. Without it nothing is written.")
 def command(path: Path, fmt: str, metric: str | None, mode: str | None, write: bool) -> None:
     """Show a run's metrics per epoch, or a sweep's grid points sorted by its metric.
 
     A sweep's table shows the swept keys, the metric's mean and std over
     seeds, the number of completed seeds and each point's trial statuses.
     With --write, a sweep's report.md and plots, or a run's curves.png (loss
-    and metrics with their val_ twins, learning rate below), are rewritten.
+    and metrics with their val_ twins, learning rate below) and, with
+    training.diagnostics_every, diagnostics.png (epsilon dominance and
+    effective-lr percentiles per variable over steps), are rewritten.
 
     \b
     Example:

@@ -39,7 +39,10 @@ def command(run_dir: Path, overrides: tuple[str, ...], allow_drift: bool, quiet:
     result = resume(
         run_dir, overrides=overrides, allow_drift=allow_drift,
         console=progress_console(quiet), warn=lambda message: click.echo(f"warning: {message}", err=True),
+        notify=None if quiet else lambda message: click.echo(message, err=True),
     )
+    if result.note:
+        click.echo(result.note, err=True)
     if not quiet:
         stdout_console().print(metrics_table(result.run_dir.root))
     click.echo(str(result.run_dir.root))

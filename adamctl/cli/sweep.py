@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from adamctl.cli.options import grid_option, overrides_option, quiet_option
+from adamctl.cli._duration import Duration
+from adamctl.cli.options import GpuList, grid_option, overrides_option, quiet_option
 
 __all__ = ["command"]
 
@@ -17,9 +18,26 @@ __all__ = ["command"]
 @grid_option
 @click.option("--seeds", type=click.IntRange(min=1), metavar="N",
               help="Repeat every grid point over N seeds (seed, seed+1, ...).")
+@click.option("--search", type=click.Choice(["grid", "random", "qmc", "tpe"]),
+              help="Sample --trials points of the --grid ranges instead of running the grid: "
+              "random, qmc (quasi-random Sobol) or tpe (Bayesian), seeded by the config's seed "
+              "(sets sweep.search).")
+@click.option("--trials", type=click.IntRange(min=1), metavar="N",
+              help="With --search: how many points to sample (sets sweep.trials).")
+@click.option("--prune", type=click.Choice(["median", "asha"]),
+              help="With --search: stop unpromising trials early on the per-epoch sweep.metric "
+              "(status pruned; sets sweep.prune).")
+@click.option("--storage", metavar="URL",
+              help="With --search: the Optuna storage (a database URL) instead of optuna.db in "
+              "the sweep directory.")
+@click.option("--budget", type=Duration(),
+              help="Start no new trial after this long (90s, 30m, 2h, 1h30m); running ones finish.")
 @overrides_option
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Parallel worker processes (default: the number of CPU cores).")
+@click.option("--gpus", type=GpuList(), default=(), metavar="0,1,...",
+              help="Pin local workers one per GPU (CUDA_VISIBLE_DEVICES); default --workers: "
+              "one per GPU given.")
 @click.option("--executor", type=click.Choice(["local", "ray", "population"]), default="local",
               metavar="NAME",
               help="local (default): local worker processes; ray: Ray tasks; population: trials "
@@ -34,12 +52,19 @@ __all__ = ["command"]
               metavar="SWEEP_DIR", help="Continue an interrupted sweep.")
 @click.option("--dry-run", is_flag=True, help="Print the table of trials and exit.")
 @quiet_option
-def command(config_path, grid_options, seeds, overrides, workers, executor, population_size,
-            address, sweep_dir, resume_dir, dry_run, quiet) -> None:
-    """Train every point of a grid of settings, over seeds, in parallel; tabulate and plot.
+def command(config_path, grid_options, seeds, search, trials, prune, storage, budget, overrides,
+            workers, gpus, executor, population_size, address, sweep_dir, resume_dir, dry_run,
+            quiet) -> None:
+    """Train every point of a grid of settings (or a search), over seeds, in parallel; tabulate.
 
-    Every trial's config is validated before any trial starts. The sweep
-    directory gets sweep.yaml, trials/<id>/ (each a full run directory),
+    With --search random|qmc|tpe --trials N, N points are sampled from the
+    --grid ranges instead (log:LO:HI log-uniform, linear:LO:HI uniform,
+    int:LO:HI integers, a list a choice) by Optuna, whose study is kept in
+    the sweep directory's optuna.db; --prune stops unpromising trials early.
+
+    Every grid trial's config is validated before any trial starts (a
+    search's ranges are checked at both ends). The sweep directory gets
+    sweep.yaml, trials/<id>/ (each a full run directory),
     results.csv, summary.csv, report.md and PNG plots. The last line printed
     is the sweep directory's path.
 
@@ -47,10 +72,14 @@ def command(config_path, grid_options, seeds, overrides, workers, executor, popu
     Example:
       adamctl sweep configs/quickstart.yaml --grid optimizer.beta_1=0.8,0.9,0.95 \\
           --grid optimizer.epsilon=log:1e-8:1e-4:3 --seeds 3
+      adamctl sweep configs/quickstart.yaml --search qmc --trials 12 --prune asha \\
+          --grid optimizer.learning_rate=log:1e-4:1e-1
       adamctl sweep --resume runs/quickstart-sweep-20260101-120000
+      adamctl sweep configs/digits.yaml --grid optimizer.learning_rate=1e-3,1e-2 --gpus 0,1
     """
-    from adamctl.cli._sweep import sweep_from_cli
+    from adamctl.cli._sweep import SearchOptions, sweep_from_cli
 
     sweep_from_cli(config_path, grid_options, seeds, overrides, resume_dir, sweep_dir,
                    workers=workers, executor=executor, address=address, dry_run=dry_run,
-                   quiet=quiet, population_size=population_size)
+                   quiet=quiet, gpus=gpus, population_size=population_size,
+                   search=SearchOptions(search, trials, prune, storage, budget))

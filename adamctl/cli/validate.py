@@ -26,7 +26,9 @@ def command(config_path: Path, overrides: tuple[str, ...]) -> None:
     """
     from adamctl.config import dump_config_yaml, load_config
     from adamctl.models import check_model_names
+    from adamctl.training.backend import native_start_up_hidden
 
     config = load_config(config_path, overrides)
-    check_model_names(config.model, file=config_path)
+    with native_start_up_hidden():
+        check_model_names(config.model, file=config_path)
     click.echo(dump_config_yaml(config), nl=False)

@@ -16,8 +16,8 @@ if TYPE_CHECKING:
     from adamctl.compare.comparison import ArmResult, Comparison
     from adamctl.compare.target import Profile
 
-__all__ = ["sensitivity_plot", "heatmap_plot", "curves_plot", "tuning_plot", "profile_plot",
-           "is_log_spaced"]
+__all__ = ["sensitivity_plot", "heatmap_plot", "heatmap_figure", "curves_plot", "curves_figure",
+           "tuning_plot", "profile_plot", "is_log_spaced"]
 
 _LOST = dict(marker="x", color="crimson", markersize=9, markeredgewidth=2, linestyle="none")
 
@@ -32,8 +32,12 @@ def _pyplot():
 
 
 def _save(figure, path: Path) -> Path:
+    """Write ``figure`` as a PNG atomically (a reader never sees half a file), and close it."""
+    from adamctl._atomic import atomic_output_path
+
     figure.tight_layout()
-    figure.savefig(path)
+    with atomic_output_path(Path(path)) as temporary:
+        figure.savefig(temporary, format="png")
     _pyplot().close(figure)
     return Path(path)
 
@@ -115,6 +119,12 @@ def _sensitivity_panel(ax, result: "Comparison", key: str) -> None:
 
 
 def heatmap_plot(result: "Comparison", path: Path) -> Path | None:
+    """Write :func:`heatmap_figure` to ``path``; None (nothing written) when it does not apply."""
+    figure = heatmap_figure(result)
+    return None if figure is None else _save(figure, path)
+
+
+def heatmap_figure(result: "Comparison") -> Any:
     """One or two swept keys: a cell per arm with mean ± CI half-width, tied-with-best framed.
 
     Cells tied with the best arm (their delta CI contains zero) get a black
@@ -138,7 +148,7 @@ def heatmap_plot(result: "Comparison", path: Path) -> Path | None:
     cmap = "viridis" if result.mode == "max" else "viridis_r"  # bright is better either way
     image = ax.imshow(grid, cmap=cmap, aspect="auto")
     for (i, j), row in cells.items():
-        _annotate_cell(ax, i, j, row)
+        _annotate_cell(ax, i, j, row, _text_colour(image.to_rgba(grid[i, j])))
     ax.set_yticks(range(len(row_values)), [_fmt(v) for v in row_values])
     ax.set_ylabel(rows_key)
     ax.set_xticks(range(len(col_values)), [_fmt(v) for v in col_values] if cols_key else [""])
@@ -146,7 +156,7 @@ def heatmap_plot(result: "Comparison", path: Path) -> Path | None:
     figure.colorbar(image, ax=ax, label=f"mean {result.metric}")
     ax.set_title(f"{result.metric} ({result.mode} is better): mean ± {result.confidence:.0%} "
                  "CI half-width\n* and black frame: tied with the best arm", fontsize="medium")
-    return _save(figure, path)
+    return figure
 
 
 def _levels(values: list[Any]) -> list[Any]:
@@ -155,7 +165,20 @@ def _levels(values: list[Any]) -> list[Any]:
     return sorted(distinct) if _numeric(distinct) else distinct
 
 
-def _annotate_cell(ax, i: int, j: int, row: "ArmResult") -> None:
+def _text_colour(cell: Sequence[float]) -> str:
+    """Black on a bright cell, white on a dark one: whichever contrasts more (WCAG luminance).
+
+    An empty cell (no seeds) is transparent over the white figure.
+    """
+    if cell[3] == 0:
+        return "black"
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in cell[:3]]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    # Equal contrast against black and white at luminance sqrt(1.05 * 0.05) - 0.05.
+    return "black" if luminance > 0.179 else "white"
+
+
+def _annotate_cell(ax, i: int, j: int, row: "ArmResult", colour: str) -> None:
     from matplotlib.patches import Rectangle
 
     stats = row.stats
@@ -171,40 +194,34 @@ def _annotate_cell(ax, i: int, j: int, row: "ArmResult") -> None:
                                linewidth=3))
     if _lost(row):
         text += f"\n{_lost(row)} lost"
-    ax.text(j, i, text, ha="center", va="center", fontsize=9, color="white",
-            bbox=dict(facecolor="black", alpha=0.35, linewidth=0))
+    ax.text(j, i, text, ha="center", va="center", fontsize=9, color=colour)
 
 
 def curves_plot(result: "Comparison", curves: Mapping[str, Any], path: Path) -> Path | None:
+    """Write :func:`curves_figure` to ``path``; None (nothing written) when no arm has curves."""
+    figure = curves_figure(result, curves)
+    return None if figure is None else _save(figure, path)
+
+
+def curves_figure(result: "Comparison", curves: Mapping[str, Any]) -> Any:
     """The metric against steps, per arm: mean over seeds with a 95% band, faint per-seed lines.
 
     The band is mean ± t_{0.975, n-1} * s / sqrt(n) at each logged step (a
     t interval: a bootstrap at every step would cost 10,000 resamples a
-    point for a picture).  Diverged seeds are drawn dashed up to where they
-    stopped.
+    point for a picture); band and per-seed lines are drawn only for arms
+    of several seeds, and the title names them only then.  Diverged seeds
+    are drawn dashed up to where they stopped.  Every arm has its own
+    colour, line style and marker (a one-epoch sweep still shows its
+    points), the legend sits outside the axes, and steps are whole numbers.
     """
-    from scipy import stats
-
     plt = _pyplot()
-    figure, ax = plt.subplots(figsize=(8, 5), dpi=110)
-    palette = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    drawn = 0
+    figure, ax = plt.subplots(figsize=(9, 5), dpi=110)
+    drawn = spread = 0
     for row in result.arms:
         frames = _arm_curves(row, curves, result.metric)
-        if not frames:
-            continue
-        color = palette[drawn % len(palette)]
-        drawn += 1
-        for seed, (x, y) in frames.items():
-            style = "--" if seed in row.arm.diverged else "-"
-            ax.plot(x, y, style, color=color, alpha=0.25, linewidth=0.8)
-        x, table = _aligned(frames)
-        mean, n = np.nanmean(table, axis=0), np.sum(np.isfinite(table), axis=0)
-        sem = np.nanstd(table, axis=0, ddof=1) / np.sqrt(n) if table.shape[0] > 1 else 0 * mean
-        half = stats.t.ppf(0.975, np.maximum(n - 1, 1)) * np.nan_to_num(sem)
-        label = ", ".join(f"{_short(k)}={_fmt(v)}" for k, v in row.point.items())
-        ax.plot(x, mean, color=color, linewidth=2, label=label)
-        ax.fill_between(x, mean - half, mean + half, color=color, alpha=0.2)
+        if frames:
+            spread += _draw_arm(ax, row, frames, drawn)
+            drawn += 1
     if not drawn:
         plt.close(figure)
         return None
@@ -212,11 +229,78 @@ def curves_plot(result: "Comparison", curves: Mapping[str, Any], path: Path) -> 
         ax.axhline(result.target, color="black", linestyle=":", label=f"target {result.target:g}")
     ax.set_xlabel("step")
     ax.set_ylabel(result.metric)
-    ax.set_title(f"{result.metric}: mean over seeds with 95% t band\nfaint lines: single seeds "
-                 "(dashed: diverged)", fontsize="medium")
-    ax.legend(fontsize="small")
+    ax.set_title(_curves_title(result.metric, spread, drawn), fontsize="medium")
+    _integer_ticks(ax)
     ax.grid(alpha=0.3)
-    return _save(figure, path)
+    _legend_outside(ax)
+    figure.tight_layout()
+    return figure
+
+
+_STYLES = ("-", "--", ":", "-.")
+_MARKERS = ("o", "s", "^", "D", "v", "P")
+
+
+def _arm_style(index: int) -> dict:
+    """Ten colours, then the next line style and marker: distinct for 120 arms."""
+    return dict(color=f"C{index % 10}", linestyle=_STYLES[(index // 10) % len(_STYLES)],
+                marker=_MARKERS[(index // 10) % len(_MARKERS)])
+
+
+def _draw_arm(ax, row: "ArmResult", frames: dict, index: int) -> bool:
+    """One arm's mean curve; with several seeds also its seeds and t band (then True)."""
+    style = _arm_style(index)
+    x, table = _aligned(frames)
+    counts = np.sum(np.isfinite(table), axis=0)
+    x, table, counts = x[counts > 0], table[:, counts > 0], counts[counts > 0]
+    several = len(frames) > 1
+    if several:
+        for seed, (xs, ys) in frames.items():
+            ax.plot(xs, ys, "--" if seed in row.arm.diverged else "-", color=style["color"],
+                    alpha=0.25, linewidth=0.8)
+    mean = np.nanmean(table, axis=0)
+    label = ", ".join(f"{_short(k)}={_fmt(v)}" for k, v in row.point.items()) or "_nolegend_"
+    ax.plot(x, mean, linewidth=2, markersize=4, markevery=max(1, len(x) // 25), label=label,
+            **style)
+    if several:
+        half = _t_half_width(table, counts)
+        ax.fill_between(x, mean - half, mean + half, color=style["color"], alpha=0.2)
+    return several
+
+
+def _t_half_width(table: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Half-width of the 95% t interval per step; zero where a single seed logged it."""
+    from scipy import stats
+
+    half = np.zeros(table.shape[1])
+    many = counts > 1
+    if many.any():
+        sem = np.nanstd(table[:, many], axis=0, ddof=1) / np.sqrt(counts[many])
+        half[many] = stats.t.ppf(0.975, counts[many] - 1) * sem
+    return half
+
+
+def _curves_title(metric: str, spread: int, drawn: int) -> str:
+    if not spread:
+        return f"{metric} per arm (one seed each: no band)"
+    alone = "" if spread == drawn else "; arms of one seed: no band"
+    return (f"{metric}: mean over seeds with 95% t band\nfaint lines: single seeds "
+            f"(dashed: diverged){alone}")
+
+
+def _integer_ticks(ax) -> None:
+    """Ticks only at whole steps (matplotlib puts 12.5 or 9.98 on a short run)."""
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+
+
+def _legend_outside(ax) -> None:
+    """The legend right of the axes, so it never covers a curve; none when nothing is named."""
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0),
+                  ncol=2 if len(handles) > 16 else 1, borderaxespad=0.0)
 
 
 def _arm_curves(row: "ArmResult", curves: Mapping[str, Any], metric: str) -> dict:

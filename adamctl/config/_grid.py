@@ -7,6 +7,13 @@ valid path. Each grid value is a non-empty list of values, or a range::
     {log: [lo, hi], num: N}      # lo, hi > 0
     {linear: [lo, hi], num: N}   # N >= 2
 
+With ``search`` random, qmc or tpe the grid is a search space instead, and
+three more shapes are ranges to sample from (a list is then a choice)::
+
+    {log: [lo, hi]}      # log-uniform, 0 < lo <= hi
+    {linear: [lo, hi]}   # uniform, lo <= hi
+    {int: [lo, hi]}      # an integer, lo <= hi
+
 Every listed value, and both ends of a range, goes through the same checks
 as the key would in the file (its type, choices and range, or the
 optimizer's own checks), so that a bad value stops the sweep before any
@@ -47,11 +54,15 @@ __all__ = ["MAX_TRIALS", "check_sweep", "count_points"]
 MAX_TRIALS = 10_000
 
 _SHAPES = "a non-empty list of values, {log: [lo, hi], num: N} or {linear: [lo, hi], num: N}"
+_SEARCH_SHAPES = ("a non-empty list of values (a choice), {log: [lo, hi]}, {linear: [lo, hi]}, "
+                  "{int: [lo, hi]} or a range with num")
+_SEARCH_ONLY = "is used by a search only: set sweep.search (--search random|qmc|tpe)"
 _NOT_SWEPT = {
     "seed": "is set per trial from sweep.seeds; list the seeds there",
     "sweep": "cannot be swept",
 }
 _Check = Callable[[Any, KeyPath], None]
+_SAMPLED = ("log", "linear", "int")  # range shapes without num: a search samples from them
 
 
 def check_sweep(sweep: SweepConfig, optimizer: Mapping[str, Any], where: Where) -> None:
@@ -62,16 +73,35 @@ def check_sweep(sweep: SweepConfig, optimizer: Mapping[str, Any], where: Where) 
             index of the offending value).
     """
     _check_seeds(sweep.seeds, where)
+    searching = _check_search(sweep, where)
     points = 1
     for key, spec in sweep.grid.items():
         path = ("sweep", "grid", key)
         check = _key_check(key, path, optimizer, where)
-        for value_path, value in _grid_values(spec, path, where):
+        for value_path, value in _grid_values(spec, path, where, searching=searching):
             check(value, value_path)
-        points *= _axis_size(spec)
+        points *= sweep.trials if searching else _axis_size(spec)
         if points * len(sweep.seeds) > MAX_TRIALS:
             raise where.error(f"makes more than {MAX_TRIALS} trials ({points} grid points so far, "
                               f"times {len(sweep.seeds)} seeds): sweep fewer values", path)
+
+
+def _check_search(sweep: SweepConfig, where: Where) -> bool:
+    """Whether ``sweep`` is a search; its trial count and pruner fit its kind."""
+    if sweep.search == "grid":
+        for key in ("trials", "prune"):
+            if getattr(sweep, key) is not None:
+                raise where.error(_SEARCH_ONLY, ("sweep", key), getattr(sweep, key))
+        return False
+    if sweep.trials is None:
+        raise where.error(f"must be given with search: {sweep.search} (--trials N)",
+                          ("sweep", "trials"), None)
+    if sweep.trials > MAX_TRIALS:
+        raise where.error(f"must be at most {MAX_TRIALS}", ("sweep", "trials"), sweep.trials)
+    if not sweep.grid:
+        raise where.error("a search needs a space: give --grid KEY=log:LO:HI (or a list)",
+                          ("sweep", "grid"), {})
+    return True
 
 
 def count_points(grid: Mapping[str, Any]) -> int:
@@ -160,17 +190,27 @@ def _optimizer_error(error: InvalidArgument, swept: str, value: Any, at: KeyPath
     return where.error(f"with this value, {other}", at, value)
 
 
-def _grid_values(spec: Any, path: KeyPath, where: Where) -> list[tuple[KeyPath, Any]]:
+def _grid_values(spec: Any, path: KeyPath, where: Where, *,
+                 searching: bool) -> list[tuple[KeyPath, Any]]:
     """(path, value) for each listed value, or for both ends of a range."""
     if isinstance(spec, list) and spec:
         return [(path + (index,), value) for index, value in enumerate(spec)]
+    if isinstance(spec, Mapping) and len(spec) == 1 and next(iter(spec)) in _SAMPLED:
+        if not searching:
+            raise where.error("is a range without num, which only a search samples from: give "
+                              "num (log:LO:HI:N) or --search random|qmc|tpe", path, spec)
+        scale = next(iter(spec))
+        low, high = _check_bounds(spec[scale], scale, path + (scale,), where)
+        if low > high:
+            raise where.error("must be [lo, hi] with lo <= hi", path + (scale,), spec[scale])
+        return [(path + (scale, 0), low), (path + (scale, 1), high)]
     if isinstance(spec, Mapping) and "num" in spec and len(spec) == 2:
         scale = "log" if "log" in spec else "linear" if "linear" in spec else None
         if scale is not None:
             _check_count(spec["num"], path + ("num",), where)
             low, high = _check_bounds(spec[scale], scale, path + (scale,), where)
             return [(path + (scale, 0), low), (path + (scale, 1), high)]
-    raise where.error(f"must be {_SHAPES}", path, spec)
+    raise where.error(f"must be {_SEARCH_SHAPES if searching else _SHAPES}", path, spec)
 
 
 def _check_count(count: Any, path: KeyPath, where: Where) -> None:
@@ -182,6 +222,8 @@ def _check_bounds(bounds: Any, scale: str, path: KeyPath, where: Where) -> tuple
     numbers = isinstance(bounds, list) and len(bounds) == 2 and all(
         isinstance(b, (int, float)) and not isinstance(b, bool) and math.isfinite(b)
         for b in bounds)
+    if scale == "int" and not (numbers and all(isinstance(b, int) for b in bounds)):
+        raise where.error("must be [lo, hi]: two integers", path, bounds)
     if scale == "log" and not (numbers and min(bounds) > 0):
         raise where.error("must be [lo, hi]: two finite numbers > 0", path, bounds)
     if not numbers:

@@ -10,12 +10,15 @@
   ``metrics: null`` become the task's concrete defaults.
 - ``optimizer`` goes through :func:`adamctl.core.spec.normalize_spec`, the
   checks the optimizer itself makes, and comes back complete.
+- ``training.diagnostics_every`` must be a multiple of
+  ``optimizer.gradient_accumulation_steps``.
 - ``sweep``: the seeds, and each grid key and value (see :mod:`._grid`).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import re
 from pathlib import Path
 from typing import Any, Mapping
@@ -23,7 +26,9 @@ from typing import Any, Mapping
 from adamctl.config._grid import check_sweep
 from adamctl.config._layers import check_layers
 from adamctl.config._walk import Where
-from adamctl.config.schema import MAX_INT, MAX_NAME_LENGTH, Config, DataConfig, ModelConfig
+from adamctl.config.schema import (
+    MAX_INT, MAX_NAME_LENGTH, Config, DataConfig, MlflowConfig, ModelConfig,
+)
 from adamctl.errors import ConfigError, InvalidArgument
 
 __all__ = ["DEFAULT_LOSS", "DEFAULT_METRICS", "FILE_SOURCES", "FIXED_TASKS", "apply_rules",
@@ -42,6 +47,7 @@ FIXED_TASKS = {
 DEFAULT_LOSS = {"classification": "sparse_categorical_crossentropy",
                 "regression": "mean_squared_error"}
 DEFAULT_METRICS = {"classification": ("accuracy",), "regression": ("mean_absolute_error",)}
+_DEVICE = re.compile(r"auto|cpu|gpu|gpu:(0|[1-9][0-9]{0,3})")
 _DIRECTORY_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
 
 
@@ -52,9 +58,13 @@ def apply_rules(config: Config, raw: Mapping[str, Any], where: Where, base_dir: 
     user set, as opposed to defaults.
     """
     _check_name(config.name, where)
+    _check_device(config.device, where)
+    _check_mlflow(config.logging.mlflow, where)
+    _check_tensorboard(config.logging.tensorboard, where)
     data = _data_rules(config.data, _section(raw, "data"), where, base_dir)
     model = _model_rules(config.model, _section(raw, "model"), data, where)
     optimizer = normalize_optimizer(config.optimizer, where)
+    _check_diagnostics_every(config.training.diagnostics_every, optimizer, where)
     if config.sweep is not None:
         check_sweep(config.sweep, config.optimizer, where)
     return dataclasses.replace(config, data=data, model=model, optimizer=optimizer)
@@ -112,6 +122,46 @@ def _check_name(name: str, where: Where) -> None:
                           "digits, '-', '_' and '.', not starting with '.'", ("name",), shown)
 
 
+def _check_device(device: str, where: Where) -> None:
+    if not _DEVICE.fullmatch(device):
+        raise where.error("must be auto, cpu, gpu, or gpu:N with N a GPU index (gpu:0, gpu:1...)",
+                          ("device",), device)
+
+
+def _check_diagnostics_every(every: int | None, optimizer: Mapping[str, Any],
+                             where: Where) -> None:
+    """Diagnostics are taken on real updates only: under gradient accumulation the
+    micro-steps in between leave Adam's state unchanged, so ``every`` must be a
+    multiple of the accumulation count."""
+    accumulation = optimizer.get("gradient_accumulation_steps")
+    if every is not None and accumulation and every % accumulation:
+        raise where.error(f"must be a multiple of optimizer.gradient_accumulation_steps "
+                          f"({accumulation}): diagnostics are taken on real updates",
+                          ("training", "diagnostics_every"), every)
+
+
+def _check_tensorboard(tensorboard: bool, where: Where) -> None:
+    """TensorFlow's ``tf.summary`` writers live in the tensorboard package, not in TensorFlow."""
+    if tensorboard and importlib.util.find_spec("tensorboard") is None:
+        raise where.error("needs TensorBoard: pip install 'adamctl[tensorboard]', or set it to false",
+                          ("logging", "tensorboard"), tensorboard)
+
+
+def _check_mlflow(mlflow: MlflowConfig | None, where: Where) -> None:
+    """An empty experiment name or URI would reach MLflow and fail there, mid-run."""
+    if mlflow is None:
+        return
+    if importlib.util.find_spec("mlflow") is None:  # finds it without importing it (slow)
+        raise where.error("needs MLflow: pip install 'adamctl[mlflow]', or set it to null",
+                          ("logging", "mlflow"), {})
+    if not mlflow.experiment.strip():
+        raise where.error("must be a non-empty name", ("logging", "mlflow", "experiment"),
+                          mlflow.experiment)
+    if mlflow.tracking_uri is not None and not mlflow.tracking_uri.strip():
+        raise where.error("must be a non-empty URI, or null for runs/mlflow.db",
+                          ("logging", "mlflow", "tracking_uri"), mlflow.tracking_uri)
+
+
 def _data_rules(data: DataConfig, raw: Mapping[str, Any], where: Where,
                 base_dir: Path) -> DataConfig:
     changes: dict[str, Any] = {}
@@ -127,7 +177,7 @@ def _data_rules(data: DataConfig, raw: Mapping[str, Any], where: Where,
             raise where.error(f"is required for data.source {data.source}: the target column",
                               ("data", "target"))
     elif data.path is not None:
-        changes["path"] = str((base_dir / Path(data.path).expanduser()).resolve())
+        changes["path"] = str(_absolute(data.path, where, base_dir))
     return dataclasses.replace(data, **changes)
 
 
@@ -136,12 +186,29 @@ def _data_file(data: DataConfig, where: Where, base_dir: Path) -> str:
     if not data.path:
         raise where.error(f"is required for data.source {data.source}: the file to read, "
                           "relative to the config file", ("data", "path"))
-    path = (base_dir / Path(data.path).expanduser()).resolve()
+    path = _absolute(data.path, where, base_dir)
     if not path.exists():
         raise where.error(f"no such file: {path}", ("data", "path"), data.path)
     if not path.is_file():
         raise where.error(f"is not a file: {path}", ("data", "path"), data.path)
     return str(path)
+
+
+def _absolute(text: str, where: Where, base_dir: Path) -> Path:
+    """``text`` made absolute against ``base_dir``, ``~`` expanded, checked to be a usable path.
+
+    A NUL byte, a part longer than the filesystem allows or an unknown
+    ``~user`` raise ValueError, OSError or RuntimeError from ``pathlib``.
+    """
+    try:
+        path = (base_dir / Path(text).expanduser()).resolve()
+        path.exists()  # ENAMETOOLONG is raised here, not by resolve
+    except (ValueError, OSError, RuntimeError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        shown = text if len(text) <= MAX_NAME_LENGTH else text[:MAX_NAME_LENGTH] + "..."
+        raise where.error(f"is not a usable path ({reason.rstrip('.')})", ("data", "path"),
+                          shown) from None
+    return path
 
 
 def _model_rules(model: ModelConfig, raw: Mapping[str, Any], data: DataConfig,

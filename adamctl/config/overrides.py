@@ -49,7 +49,7 @@ _DOTTED_KEYS = ("sweep", "grid")  # a mapping whose keys are dotted paths
 
 _GRID_FORM = ("must be KEY.PATH=VALUES, for example optimizer.beta_1=0.8,0.9 or "
               "optimizer.epsilon=log:1e-8:1e-2:7")
-_RANGE_SCALES = ("log", "linear")
+_RANGE_SCALES = ("log", "linear", "int")
 _SHOWN = 120  # characters of an override's text named in errors; the value follows anyway
 
 
@@ -88,8 +88,9 @@ def parse_grid_override(text: str) -> Override:
     """Parse ``--grid KEY.PATH=VALUES`` into the override of ``sweep.grid.KEY.PATH``.
 
     VALUES starting with ``[`` or ``{`` is the grid entry as YAML; otherwise
-    ``log:LO:HI:N`` and ``linear:LO:HI:N`` are ranges and anything else is a
-    comma-separated list of YAML values. Nothing about the values is checked
+    ``log:LO:HI:N`` and ``linear:LO:HI:N`` are ranges, ``log:LO:HI``,
+    ``linear:LO:HI`` and ``int:LO:HI`` ranges a search samples from, and
+    anything else is a comma-separated list of YAML values. Nothing about the values is checked
     here beyond their syntax: :mod:`._grid` checks them as it checks the file's.
 
     Raises:
@@ -134,13 +135,23 @@ def _parse(text: str, source: str, key_path: str) -> Any:
 
 
 def _parse_range(text: str, source: str, key_path: str) -> dict[str, Any]:
-    """``log:LO:HI:N`` -> ``{log: [LO, HI], num: N}``; the numbers are checked later."""
+    """``log:LO:HI:N`` -> ``{log: [LO, HI], num: N}``, ``log:LO:HI`` -> ``{log: [LO, HI]}``.
+
+    The numbers, and whether a range without N fits the sweep (only a
+    search samples from one), are checked later, with the rest of the grid.
+    """
     scale, *parts = text.split(":")
-    if len(parts) != 3:
-        raise ConfigError(f"a range is {scale}:LO:HI:N, for example {scale}:1e-8:1e-2:7",
+    if len(parts) not in (2, 3) or (scale == "int" and len(parts) != 2):
+        example = "int:1:8" if scale == "int" else f"{scale}:1e-8:1e-2:7 (or {scale}:LO:HI " \
+            "for a search)"
+        form = "int:LO:HI" if scale == "int" else f"{scale}:LO:HI:N"
+        raise ConfigError(f"a range is {form}, for example {example}",
                           file=source, key_path=key_path, value=text)
-    low, high, count = (_parse(part, source, key_path) for part in parts)
-    return {scale: [low, high], "num": count}
+    numbers = [_parse(part, source, key_path) for part in parts]
+    spec: dict[str, Any] = {scale: numbers[:2]}
+    if len(numbers) == 3:
+        spec["num"] = numbers[2]
+    return spec
 
 
 def apply_overrides(raw: Mapping[str, Any] | None,

@@ -17,11 +17,16 @@ __all__ = [
     "BACKENDS",
     "Config",
     "DataConfig",
+    "EarlyStoppingConfig",
     "DEVICES",
+    "LoggingConfig",
     "MAX_INT",
     "MAX_NAME_LENGTH",
     "MAX_SEED",
+    "MlflowConfig",
     "ModelConfig",
+    "PRUNERS",
+    "SEARCHES",
     "SOURCES",
     "SweepConfig",
     "TrainingConfig",
@@ -115,6 +120,20 @@ class ModelConfig:
 
 
 @dataclass(frozen=True)
+class EarlyStoppingConfig:
+    """Stop a run when its monitored metric stops improving (Keras's EarlyStopping rule)."""
+
+    monitor: str = _f("val_loss", help="the epoch metric watched (a metrics.csv column)")
+    mode: str = _f("auto", help="min, max, or auto: min for losses, else the metric's own "
+                   "direction, as Keras infers it", choices=("auto", "min", "max"))
+    patience: int = _f(0, help="epochs without improvement before stopping", range=(0, MAX_INT))
+    min_delta: float = _f(0.0, help="the least change that counts as an improvement",
+                          range=(0.0, None))
+    restore_best: bool = _f(False, help="end with the best epoch's weights (model.weights.h5), "
+                            "as Keras's restore_best_weights")
+
+
+@dataclass(frozen=True)
 class TrainingConfig:
     """How long to train, and how."""
 
@@ -135,16 +154,44 @@ class TrainingConfig:
     )
     keep_checkpoints: int = _f(3, help="how many of the newest checkpoints to keep",
                                range=(1, MAX_INT))
+    max_time: float | None = _f(
+        None, help="seconds of training per session: then checkpoint and stop as interrupted "
+        "(adamctl resume continues; exit code 124)", range=(0.0, None)
+    )
+    early_stopping: EarlyStoppingConfig | None = _f(
+        None, help="stop when `monitor` stops improving: {monitor, mode, patience, min_delta, "
+        "restore_best}; null: train every epoch"
+    )
+
+    diagnostics_every: int | None = _f(
+        None, help="write Adam's diagnostics (epsilon dominance, effective learning rates...) "
+        "to diagnostics.csv every N steps; null: off. A multiple of "
+        "optimizer.gradient_accumulation_steps", range=(1, MAX_INT)
+    )
+
+
+SEARCHES = ("grid", "random", "qmc", "tpe")
+PRUNERS = ("median", "asha")
 
 
 @dataclass(frozen=True)
 class SweepConfig:
-    """A grid of config values, each point repeated over seeds."""
+    """A grid of config values, or a search space sampled by Optuna; each point over seeds."""
 
     grid: Mapping[str, Any] = _f(
         factory=dict,
-        help="KEY.PATH: a list of values, {log: [lo, hi], num: N} or {linear: [lo, hi], num: N}",
+        help="KEY.PATH: a list of values, {log: [lo, hi], num: N} or {linear: [lo, hi], num: N}; "
+        "with a search, also {log: [lo, hi]}, {linear: [lo, hi]} or {int: [lo, hi]} (ranges "
+        "sampled from) and a list (a choice)",
     )
+    search: str = _f("grid", help="grid (every point), or random, qmc (quasi-random Sobol) or "
+                     "tpe (Bayesian): sample `trials` points of the grid's ranges with Optuna",
+                     choices=SEARCHES)
+    trials: int | None = _f(None, help="with a search: how many points to sample (required)",
+                            range=(1, MAX_INT))
+    prune: str | None = _f(None, help="with a search: stop unpromising trials early on the "
+                           "per-epoch `metric`: median or asha (successive halving)",
+                           choices=PRUNERS + (None,))
     seeds: tuple[int, ...] = _f(factory=tuple,
                                 help="seeds repeated at every grid point (none: the config's seed)",
                                 range=(0, MAX_SEED))
@@ -155,6 +202,26 @@ class SweepConfig:
 
 
 @dataclass(frozen=True)
+class MlflowConfig:
+    """Where a run's MLflow record goes (the optional ``adamctl[mlflow]`` extra)."""
+
+    tracking_uri: str | None = _f(
+        None, help="an MLflow tracking URI; null: a local SQLite database, runs/mlflow.db"
+    )
+    experiment: str = _f("adamctl", help="the MLflow experiment the run is logged under")
+
+
+@dataclass(frozen=True)
+class LoggingConfig:
+    """Which outside tools also receive the run's metrics (metrics.csv is always written)."""
+
+    tensorboard: bool = _f(False, help="write TensorBoard event files under the run's tensorboard/")
+    mlflow: MlflowConfig | None = _f(
+        None, help="log params, metrics and files to MLflow; null: off, {}: the defaults"
+    )
+
+
+@dataclass(frozen=True)
 class Config:
     """One experiment: the data, the model, Adam's arguments and the schedule."""
 
@@ -162,7 +229,8 @@ class Config:
     seed: int = _f(0, help="seeds data, initialization, dropout and shuffling",
                    range=(0, MAX_SEED))
     backend: str = _f("tensorflow", help="Keras backend", choices=BACKENDS)
-    device: str = _f("auto", help="auto, cpu or gpu", choices=DEVICES)
+    # Not a ``choices`` field: ``gpu:N`` is open-ended, so the rules check it.
+    device: str = _f("auto", help="auto, cpu, gpu, or gpu:N (the N-th GPU only)")
     data: DataConfig = _f(factory=DataConfig, help="the data section")
     model: ModelConfig = _f(factory=ModelConfig, help="the model section")
     optimizer: Mapping[str, Any] = _f(
@@ -170,3 +238,4 @@ class Config:
     )
     training: TrainingConfig = _f(factory=TrainingConfig, help="the training section")
     sweep: SweepConfig | None = _f(None, help="the sweep section (adamctl sweep only)")
+    logging: LoggingConfig = _f(factory=LoggingConfig, help="the logging section")

@@ -24,6 +24,7 @@ __all__ = [
     "outputs_logits",
     "resolve_loss",
     "resolve_metrics",
+    "targets_mismatch",
 ]
 
 # Losses whose Keras class takes from_logits: the presets output logits.
@@ -54,7 +55,17 @@ def build_model(config: ModelConfig, *, input_shape: tuple[int, ...], task: str,
         from adamctl.models.presets import preset_layers
 
         layers = preset_layers(config, input_shape=input_shape, outputs=outputs)
-    model = keras.Sequential([keras.Input(tuple(input_shape)), *layers], name=f"{config.preset or 'layers'}")
+    try:
+        model = keras.Sequential([keras.Input(tuple(input_shape)), *layers],
+                                 name=f"{config.preset or 'layers'}")
+    except Exception as error:  # layers that build alone but do not fit what they are given:
+        # a ValueError for a shape, TensorFlow's InvalidArgumentError for a dtype its
+        # initializers cannot fill (dtype: int32), ResourceExhaustedError for a size.
+        if config.layers is None:
+            raise
+        from adamctl.models.layers import stacking_error
+
+        raise stacking_error(config.layers, tuple(input_shape), error, file=file) from None
     _check_outputs(model, outputs, config, file)
     return model
 
@@ -120,3 +131,36 @@ def _check_name(key: str, name: str, getter: Any, known: list[str], file: Any) -
         close = difflib.get_close_matches(str(name), [n for n in known if not n.startswith("_")], n=1)
         raise ConfigError("is not a name Keras knows", file=file, key_path=key, value=name,
                           suggestion=close[0] if close else None) from None
+
+
+def targets_mismatch(model: Any, config: Any, sample: tuple[Any, Any, Any], error: Exception, *,
+                     file: Any = None) -> ConfigError:
+    """The error for a loss or metric Keras cannot apply to ``model``'s outputs and the targets.
+
+    Keras knows ``mse`` or ``auc`` by name but refuses them only when it first
+    traces them against a batch: integer class ids against one logit per
+    class do not fit them. ``model`` is compiled and its trace on ``sample``
+    (x, y, None) raised ``error``. The loss is traced alone, then with each
+    metric in turn, to tell which key is at fault.
+    """
+    key, name = "model.loss", config.loss
+    if _traces(model, sample, []):
+        for index, metric in enumerate(config.metrics or ()):
+            if not _traces(model, sample, [metric]):
+                key, name = f"model.metrics[{index}]", metric
+                break
+    target = tuple(sample[1].shape[1:])
+    cause = " ".join(str(error).split())[:200]
+    return ConfigError(
+        f"Keras cannot apply it to this model's outputs, shape {tuple(model.output_shape)}, "
+        f"and the targets, shape {(None, *target)} ({cause})", file=file, key_path=key, value=name)
+
+
+def _traces(model: Any, sample: tuple[Any, Any, Any], metrics: list[str]) -> bool:
+    """Whether ``model``, compiled with its loss and ``metrics``, traces on ``sample``."""
+    model.compile(optimizer=model.optimizer, loss=model.loss, metrics=metrics)
+    try:
+        model._symbolic_build(data_batch=sample)
+    except ValueError:
+        return False
+    return True

@@ -10,13 +10,16 @@ which owns the two tables); they are checked again here because
 from __future__ import annotations
 
 import difflib
+import re
 from typing import Any, Mapping, Sequence
 
 from adamctl.config import FORBIDDEN_LAYER_KEYS as _FORBIDDEN_KEYS
 from adamctl.config import REFUSED_LAYERS as _REFUSED
 from adamctl.errors import ConfigError
 
-__all__ = ["build_layers"]
+__all__ = ["build_layers", "stacking_error"]
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def build_layers(entries: Sequence[Mapping[str, Any]], *, file: Any = None) -> list[Any]:
@@ -33,6 +36,40 @@ def build_layers(entries: Sequence[Mapping[str, Any]], *, file: Any = None) -> l
         except ConfigError as error:
             raise _with_line(error, entry, index) from None
     return layers
+
+
+def stacking_error(entries: Sequence[Mapping[str, Any]], input_shape: tuple[int, ...],
+                   cause: Exception, *, file: Any = None) -> ConfigError:
+    """The error for layers that each build alone but cannot follow one another.
+
+    ``keras.Sequential`` raised ``cause`` (a Conv2D given vectors, a Reshape
+    to the wrong size, an integer ``dtype``) without saying which entry. The
+    layers are built afresh and added one at a time, on this error path
+    only, to name the first one Keras refuses and the shape it was given.
+    """
+    import keras
+
+    probe = keras.Sequential([keras.Input(tuple(input_shape))])
+    for index, layer in enumerate(build_layers(entries, file=file)):
+        given = probe.output_shape if probe.layers else (None, *input_shape)
+        try:
+            probe.add(layer)
+        except Exception as error:  # what keras.Sequential raised, for this entry alone
+            cause = error
+            break
+    else:
+        index, given = len(entries) - 1, None
+    text = _one_line(cause)
+    shown = f"input of shape {tuple(given)}" if given is not None else "its input"
+    error = ConfigError(f"Keras cannot apply it to {shown}: {text}", file=file,
+                        key_path=f"model.layers[{index}]",
+                        value=entries[index].get("class_name"))
+    return _with_line(error, entries[index], index)
+
+
+def _one_line(error: Exception) -> str:
+    """Keras's message on one line, without its terminal colour codes, at most 300 characters."""
+    return " ".join(_ANSI.sub("", str(error)).split())[:300]
 
 
 def _with_line(error: ConfigError, entry: Mapping[str, Any], index: int) -> ConfigError:

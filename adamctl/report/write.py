@@ -17,7 +17,8 @@ def write_report_files(table) -> list[Path]:
     """Write what belongs beside ``table``'s directory; return the paths written.
 
     A sweep: report.md, curves.png and (two-key grids) heatmap.png, for the
-    table's metric and direction. A run: curves.png, unless no epoch completed.
+    table's metric and direction. A run: curves.png, unless no epoch completed,
+    and diagnostics.png when it records diagnostics.
     """
     if table.kind == "sweep":
         from adamctl.report.sweep_report import write_sweep_report
@@ -25,7 +26,8 @@ def write_report_files(table) -> list[Path]:
         sweep = SweepDir(table.path)
         report = write_sweep_report(sweep, metric=table.metric, mode=table.mode)
         return [report, *(p for p in (sweep.curves_path, sweep.heatmap_path) if p.is_file())]
+    from adamctl.report.diagnostics_plot import diagnostics_plot
     from adamctl.report.run_plots import run_curves_plot
 
-    written = run_curves_plot(RunDir(table.path))
-    return [written] if written else []
+    run = RunDir(table.path)
+    return [path for path in (run_curves_plot(run), diagnostics_plot(run)) if path]

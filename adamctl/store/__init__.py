@@ -10,7 +10,8 @@ and imports none of them. Importing it loads neither NumPy's users
 Modules: :mod:`.rundir` (RunDir), :mod:`.sweepdir` (SweepDir),
 :mod:`.checkpoint`, :mod:`.metrics` (metrics.csv rows),
 :mod:`.summary` (summary.json), :mod:`.lock`, :mod:`.inspect`,
-:mod:`.tables` (DataFrames of the CSV files).
+:mod:`.tables` (DataFrames of the CSV files), :mod:`.catalog` (the rows of
+``adamctl runs``), :mod:`.environment` (environment.txt).
 """
 
 from adamctl.store.rundir import RUNS_ROOT, RunDir, new_run_dir, stamped_path

@@ -19,7 +19,7 @@ import queue
 import threading
 import zlib
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 import numpy as np
 
@@ -90,14 +90,40 @@ def write_arrays(path: Path, arrays: Iterable[np.ndarray], *, durable: bool = Tr
 
 
 def read_arrays(path: Path, count: int) -> list[np.ndarray]:
-    """The ``count`` arrays of a file written by :func:`write_arrays`."""
+    """The ``count`` arrays of a file written by :func:`write_arrays`.
+
+    Each header is checked before its data is read: an object dtype (a
+    pickle), or a shape claiming more bytes than the file holds, is refused
+    with ``ValueError`` instead of being loaded or allocated.
+    """
     arrays = []
+    size = os.path.getsize(path)
     with open(path, "rb") as handle:
         for _ in range(count):
-            arrays.append(np.load(handle, allow_pickle=False))
+            arrays.append(_read_record(handle, size))
         if handle.read(1):
             raise ValueError(f"{Path(path).name} holds more than {count} arrays")
     return arrays
+
+
+def _read_record(handle: Any, file_size: int) -> np.ndarray:
+    """One ``.npy`` record at the handle's position, its size checked against the file's."""
+    fmt = np.lib.format
+    version = fmt.read_magic(handle)
+    reader = {(1, 0): fmt.read_array_header_1_0, (2, 0): fmt.read_array_header_2_0}.get(version)
+    if reader is None:
+        raise ValueError(f"unsupported .npy version {version}")
+    shape, fortran_order, dtype = reader(handle, max_header_size=1 << 16)
+    if dtype.hasobject:
+        raise ValueError("an array of Python objects (a pickle), which is never loaded")
+    count = int(np.prod(shape, dtype=object))
+    needed = count * dtype.itemsize
+    if needed > file_size - handle.tell():
+        raise ValueError(f"an array header claims {needed} bytes; the file holds "
+                         f"{file_size - handle.tell()} after it")
+    data = np.frombuffer(handle.read(needed), dtype=dtype, count=count)
+    order = "F" if fortran_order else "C"
+    return data.reshape(shape, order=order).copy(order=order)
 
 
 def file_digest(path: Path, chunk: int = 1 << 24) -> FileDigest:

@@ -12,6 +12,11 @@ A checkpoint is a folder ``checkpoints/ckpt-<step:09d>/`` holding:
   variable path, shape and dtype;
 - ``manifest.json``, written last: the size and CRC-32 of every other file.
 
+``checkpoints/index.json`` lists the checkpoints this run wrote; pruning
+deletes only those, never a folder it cannot account for (a run whose
+index predates it adopts the checkpoints that verify against their
+manifest). A symlinked ``checkpoints/`` is refused, never followed.
+
 Each ``.npy`` file is a run of standard ``.npy`` records (see
 :mod:`adamctl.store._checkpoint_files`). The folder is written under a
 temporary name and renamed into place, so a crash never leaves a checkpoint
@@ -30,8 +35,8 @@ from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
-from adamctl._atomic import fsync_dir
-from adamctl.errors import CheckpointError
+from adamctl._atomic import atomic_write_json, fsync_dir
+from adamctl.errors import CheckpointError, UsageError, WriteFailed
 from adamctl.store._checkpoint_files import file_digest, read_arrays, write_arrays
 from adamctl.store.rundir import RunDir
 
@@ -40,6 +45,7 @@ __all__ = [
     "Entry",
     "FORMAT_VERSION",
     "is_checkpoint_dir",
+    "latest_readable_checkpoint",
     "latest_valid_checkpoint",
     "read_checkpoint",
     "verify_checkpoint",
@@ -84,21 +90,40 @@ def write_checkpoint(run: RunDir, data: CheckpointData, *, keep: int, durable: b
     """
     final = run.checkpoint_dir(data.step)
     temporary = final.with_name(f".tmp-{final.name}-{os.getpid()}")
-    run.checkpoints_root.mkdir(parents=True, exist_ok=True)
-    _remove_stale_temporaries(run)
+    _refuse_symlinked_root(run)
+    try:
+        run.checkpoints_root.mkdir(parents=True, exist_ok=True)
+        _remove_stale_temporaries(run)
+        _write_whole(run, data, temporary, final, durable)
+        if durable:
+            fsync_dir(run.checkpoints_root)
+        _prune(run, keep, protect=final)
+    except OSError as error:
+        raise WriteFailed.from_os_error("write the checkpoint", final, error) from None
+    return final
+
+
+def _write_whole(run: RunDir, data: CheckpointData, temporary: Path, final: Path,
+                 durable: bool) -> None:
+    """Assemble the checkpoint under ``temporary``, list it in the index, rename it in."""
     try:
         temporary.mkdir()
         _write_contents(temporary, data, durable)
         if durable:
             fsync_dir(temporary)
+        # Listed before it takes its name: a crash in between leaves an index
+        # entry with no folder (ignored), never a folder pruning cannot claim.
+        _record_written(run, final.name)
         _swap_in(temporary, final)
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
-    if durable:
-        fsync_dir(run.checkpoints_root)
-    _prune(run, keep, protect=final)
-    return final
+
+
+def _refuse_symlinked_root(run: RunDir) -> None:
+    if run.checkpoints_root.is_symlink():
+        raise UsageError(f"{run.checkpoints_root} is a symbolic link; adamctl neither writes "
+                         "nor prunes checkpoints through one. Replace it with a directory")
 
 
 def _write_contents(folder: Path, data: CheckpointData, durable: bool) -> None:
@@ -158,11 +183,45 @@ def _remove_stale_temporaries(run: RunDir) -> None:
 
 
 def _prune(run: RunDir, keep: int, *, protect: Path) -> None:
-    """Delete the oldest checkpoints beyond ``keep``; never the newest, never ``protect``."""
-    existing = run.checkpoint_dirs()
-    for old in existing[: max(0, len(existing) - max(1, keep))]:
-        if old != protect and old != existing[-1]:
-            shutil.rmtree(old, ignore_errors=True)
+    """Delete this run's oldest checkpoints beyond ``keep``; never the newest, never ``protect``.
+
+    Only folders the index lists are candidates; they leave the index
+    before they are deleted.
+    """
+    ours = set(_written(run))
+    existing = [path for path in run.checkpoint_dirs() if path.name in ours]
+    doomed = [old for old in existing[: max(0, len(existing) - max(1, keep))]
+              if old != protect and old != existing[-1]]
+    if not doomed:
+        return
+    _write_index(run, [name for name in _written(run) if name not in {p.name for p in doomed}])
+    for old in doomed:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _written(run: RunDir) -> list[str]:
+    """The names in the index; for a run without one, the checkpoints that verify."""
+    try:
+        index = json.loads(run.checkpoint_index_path.read_text())
+        names = index["written"]
+        if isinstance(names, list) and all(isinstance(name, str) for name in names):
+            return names
+    except FileNotFoundError:
+        return [p.name for p in run.checkpoint_dirs() if verify_checkpoint(p) is None]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return []  # an unreadable index claims nothing: keep everything
+
+
+def _record_written(run: RunDir, name: str) -> None:
+    names = _written(run)
+    if name not in names:
+        _write_index(run, [*names, name])
+
+
+def _write_index(run: RunDir, names: list[str]) -> None:
+    atomic_write_json(run.checkpoint_index_path, {"format_version": FORMAT_VERSION,
+                                                  "written": names})
 
 
 def is_checkpoint_dir(path: Path) -> bool:
@@ -176,6 +235,8 @@ def verify_checkpoint(path: Path) -> str | None:
     try:
         manifest = json.loads((path / _MANIFEST).read_text())
         files = manifest["files"]
+        if not isinstance(files, dict):
+            raise TypeError("its files entry is not a mapping")
     except FileNotFoundError:
         return "no manifest.json: it was never completed"
     except (OSError, ValueError, KeyError, TypeError) as error:
@@ -184,6 +245,8 @@ def verify_checkpoint(path: Path) -> str | None:
         if name not in files:
             return f"manifest.json does not list {name}"
     for name, expected in files.items():
+        if not isinstance(expected, dict) or Path(name).name != name:
+            return f"manifest.json has a malformed entry for {name!r}"
         if not (path / name).is_file():
             return f"{name} is missing"
         found = file_digest(path / name)
@@ -206,34 +269,64 @@ def read_checkpoint(path: Path, *, verify: bool = True) -> CheckpointData:
         raise CheckpointError(f"checkpoint {path} is damaged: {problem}")
     try:
         state = json.loads((path / _STATE).read_text())
+        position = _position(state)
         groups = {group: _read_group(path, group, state["arrays"][group]) for group in GROUPS}
-    except (OSError, ValueError, KeyError) as error:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, MemoryError) as error:
         raise CheckpointError(f"checkpoint {path} cannot be read: {error}") from None
-    return CheckpointData(
-        step=state["step"], epoch=state["epoch"], step_in_epoch=state["step_in_epoch"],
-        elapsed_s=state["elapsed_s"], config_hash=state["config_hash"],
-        config=state.get("config", {}), random=state.get("random", {}), **groups,
-    )
+    return CheckpointData(**position, config=state.get("config", {}),
+                          random=state.get("random", {}), **groups)
+
+
+def _position(state: Any) -> dict[str, Any]:
+    """The step, epoch, position and hash in ``state.json``, their types checked."""
+    if not isinstance(state, dict):
+        raise TypeError("state.json is not a mapping")
+    counts = {key: state[key] for key in ("step", "epoch", "step_in_epoch")}
+    for key, value in counts.items():
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise ValueError(f"state.json {key} = {value!r} is not a count")
+    if not isinstance(state["elapsed_s"], (int, float)) or not isinstance(state["config_hash"], str):
+        raise ValueError("state.json elapsed_s or config_hash has the wrong type")
+    if not isinstance(state.get("config", {}), dict) or not isinstance(state.get("random", {}), dict):
+        raise ValueError("state.json config or random is not a mapping")
+    return {**counts, "elapsed_s": float(state["elapsed_s"]), "config_hash": state["config_hash"]}
 
 
 def _read_group(folder: Path, group: str, described: list[dict[str, Any]]) -> list[Entry]:
+    if not isinstance(described, list):
+        raise TypeError(f"state.json arrays.{group} is not a list")
     arrays = read_arrays(folder / f"{group}.npy", len(described))
     entries = []
     for meta, array in zip(described, arrays):
-        if list(array.shape) != meta["shape"]:
-            raise ValueError(f"{group} array {meta['path']} has shape {array.shape}, "
-                             f"state.json says {meta['shape']}")
-        entries.append(Entry(meta["path"], array))
+        if list(array.shape) != meta["shape"] or str(array.dtype) != meta["dtype"]:
+            raise ValueError(f"{group} array {meta['path']} is {array.dtype} {array.shape}, "
+                             f"state.json says {meta['dtype']} {meta['shape']}")
+        entries.append(Entry(str(meta["path"]), array))
     return entries
 
 
 def latest_valid_checkpoint(run: RunDir, *, warn: Callable[[str], None]) -> Path | None:
-    """The newest checkpoint that verifies; ``warn`` names each damaged one skipped."""
+    """The newest checkpoint that verifies and reads; ``warn`` names each one skipped."""
+    found = latest_readable_checkpoint(run, warn=warn)
+    return None if found is None else found[0]
+
+
+def latest_readable_checkpoint(
+    run: RunDir, *, warn: Callable[[str], None]
+) -> tuple[Path, CheckpointData] | None:
+    """The newest checkpoint that verifies *and* reads, with its data.
+
+    A CRC only proves the bytes are the ones written; a checkpoint whose
+    contents cannot be read (a malformed state or manifest entry, an
+    object array, an impossible header) is skipped with a warning just like
+    a damaged one, and the one before it is tried.
+    """
     candidates = run.checkpoint_dirs()[::-1]
     for index, candidate in enumerate(candidates):
-        problem = verify_checkpoint(candidate)
-        if problem is None:
-            return candidate
+        try:
+            return candidate, read_checkpoint(candidate)
+        except CheckpointError as error:
+            problem = str(error).split(": ", 1)[-1]
         following = candidates[index + 1].name if index + 1 < len(candidates) else "none"
         warn(f"checkpoint {candidate} is damaged ({problem}); falling back to {following}")
     return None

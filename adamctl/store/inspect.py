@@ -80,6 +80,15 @@ def _norm(array: np.ndarray) -> float:
 
 
 def load_description(path: Path, *, warn: Callable[[str], None]) -> tuple[Path, dict[str, Any]]:
-    """(checkpoint path, its description) for a checkpoint or a run directory."""
+    """(checkpoint path, its description) for a checkpoint or a run directory.
+
+    The description's ``diagnostics`` is the run's newest diagnostics step
+    (see :func:`adamctl.store.diagnostics.latest_diagnostics`), or None.
+    """
+    from adamctl.store.diagnostics import latest_diagnostics
+
     checkpoint = find_checkpoint(path, warn=warn)
-    return checkpoint, describe_checkpoint(read_checkpoint(checkpoint))
+    description = describe_checkpoint(read_checkpoint(checkpoint))
+    # <run>/checkpoints/ckpt-N: the run's newest diagnostics, when it records them.
+    description["diagnostics"] = latest_diagnostics(RunDir(checkpoint.parent.parent))
+    return checkpoint, description

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from adamctl._atomic import atomic_write_text
+from adamctl.errors import UsageError
+from adamctl.store._numbers import tidy_float32
 from adamctl.store.rundir import RunDir
 
 __all__ = ["epoch_row", "metrics_frame", "read_metrics_rows", "write_metrics_rows"]
@@ -21,6 +23,7 @@ _TAIL_COLUMNS = ("learning_rate", "time_s")
 
 def epoch_row(epoch: int, step: int, elapsed_s: float, logs: dict[str, Any]) -> dict[str, Any]:
     """One row: ``epoch, step, loss, val_loss, <metric>, val_<metric>..., learning_rate, time_s``."""
+    logs = {name: tidy_float32(value) for name, value in logs.items()}
     row: dict[str, Any] = {"epoch": epoch, "step": step}
     row.update(_ordered_metrics(logs))
     row["learning_rate"] = logs.get("learning_rate")
@@ -60,7 +63,7 @@ def _to_csv(rows: list[dict[str, Any]]) -> str:
 
 
 def _format(value: Any) -> Any:
-    """Floats in full precision (repr round-trips exactly), missing as empty."""
+    """Floats as repr (exact; float32 values arrive tidied by :func:`epoch_row`), missing as empty."""
     if value is None:
         return ""
     if isinstance(value, float):
@@ -69,12 +72,54 @@ def _format(value: Any) -> Any:
 
 
 def read_metrics_rows(path: Path) -> list[dict[str, str]]:
-    """The rows of an existing ``metrics.csv``, as strings; none if it is absent."""
+    """The rows of an existing ``metrics.csv``, as strings; none if it is absent.
+
+    Raises:
+        UsageError: the file is not a metrics table adamctl wrote (no
+            ``epoch`` column, an epoch that is not a count), naming it.
+    """
     path = Path(path)
     if not path.exists():
         return []
-    with path.open(newline="") as handle:
-        return list(csv.DictReader(handle))
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            rows = list(reader)
+            header = reader.fieldnames or []
+    except (UnicodeDecodeError, csv.Error) as error:
+        raise _malformed(path, f"it cannot be read as CSV ({error})") from None
+    _check_rows(path, header, rows)
+    return rows
+
+
+def _check_rows(path: Path, header: list[str], rows: list[dict[str, Any]]) -> None:
+    """The columns resume relies on are there, and every cell is a number or empty."""
+    for column in ("epoch", "step", "time_s"):
+        if column not in header:
+            raise _malformed(path, f'no "{column}" column (header: {",".join(header)[:80]!r})')
+    for number, row in enumerate(rows, start=2):
+        if None in row or None in row.values():
+            raise _malformed(path, f"line {number} has {'more' if None in row else 'fewer'} "
+                                   "fields than the header")
+        for column in ("epoch", "step"):
+            if not row[column].isdigit():
+                raise _malformed(path, f"line {number}: {column} {row[column]!r} is not a count")
+        for column, value in row.items():
+            if value != "" and not _is_number(value):
+                raise _malformed(path, f"line {number}: {column} {value!r} is not a number")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _malformed(path: Path, problem: str) -> UsageError:
+    return UsageError(f"{path}: {problem}; restore the file, or delete it to continue "
+                      "without the earlier epochs' rows")
 
 
 def metrics_frame(run: RunDir) -> Any:

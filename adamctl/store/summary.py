@@ -1,7 +1,8 @@
 """``summary.json``: the state of a run for people and scripts, kept current.
 
 ``status`` moves through ``running`` to one of ``completed``, ``failed``,
-``interrupted`` or ``diverged``; every change is written atomically.
+``interrupted``, ``diverged`` or ``pruned`` (a search's pruner stopped it
+early); every change is written atomically.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ from typing import Any
 
 from adamctl._atomic import atomic_write_json
 from adamctl._clock import now_iso
+from adamctl.store._numbers import tidy_float32
 from adamctl.store.rundir import RunDir
 
 __all__ = ["RunSummary", "better", "metric_mode", "read_summary", "summary_of", "STATUSES"]
 
-STATUSES = ("running", "completed", "failed", "interrupted", "diverged")
+STATUSES = ("running", "completed", "failed", "interrupted", "diverged", "pruned")
 
 # Metrics where larger is better; every other metric (losses, errors) is
 # better when smaller.
@@ -79,6 +81,7 @@ class RunSummary:
             self.data["wall_time_s"] = float(row["time_s"])
 
     def _take(self, epoch: int, step: int, logs: dict[str, Any]) -> None:
+        logs = {name: tidy_float32(value) for name, value in logs.items()}
         metrics = {k: v for k, v in logs.items() if k != "learning_rate"}
         self.data["final"] = {**metrics, "learning_rate": logs.get("learning_rate")}
         best = self.data.setdefault("best", {})

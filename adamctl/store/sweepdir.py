@@ -8,6 +8,7 @@ Layout::
     <sweep>/summary.csv         one row per grid point, mean/std/count over seeds
     <sweep>/report.md           the sorted table and the plots beside it
     <sweep>/curves.png, heatmap.png, sensitivity.png, tuning.png   the report's figures
+    <sweep>/optuna.db           a search's Optuna study (SQLite), unless --storage names another
 """
 
 from __future__ import annotations
@@ -69,6 +70,15 @@ class SweepDir:
     def tuning_path(self) -> Path:
         return self.root / "tuning.png"
 
+    @property
+    def optuna_db_path(self) -> Path:
+        return self.root / "optuna.db"
+
+    @property
+    def optuna_storage_url(self) -> str:
+        """The SQLAlchemy URL of :attr:`optuna_db_path` (absolute, so workers anywhere agree)."""
+        return f"sqlite:///{self.optuna_db_path.resolve()}"
+
     def trial(self, trial_id: str) -> RunDir:
         return RunDir(self.root / "trials" / trial_id)
 
@@ -92,6 +102,10 @@ class SweepDir:
                 f'{self.root}" or choose another --sweep-dir'
             )
         self.root.mkdir(parents=True, exist_ok=True)
+        self.update_plan(plan)
+
+    def update_plan(self, plan: dict[str, Any]) -> None:
+        """Rewrite ``sweep.yaml`` whole (a search adds each trial as it samples it)."""
         atomic_write_text(self.plan_path, yaml.safe_dump(plan, sort_keys=False))
 
 

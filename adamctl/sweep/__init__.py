@@ -12,8 +12,10 @@ Importing this package loads neither Keras nor pandas.
 """
 
 from adamctl.store import SweepDir
-from adamctl.sweep._front import prepare, resume, start
+from adamctl.sweep._front import load_any_plan, prepare, resume, start
 from adamctl.sweep.plan import SweepPlan
 from adamctl.sweep.run import SweepOutcome, load_plan
+from adamctl.sweep.search_plan import SearchPlan
 
-__all__ = ["SweepDir", "SweepOutcome", "SweepPlan", "load_plan", "prepare", "resume", "start"]
+__all__ = ["SearchPlan", "SweepDir", "SweepOutcome", "SweepPlan", "load_any_plan", "load_plan",
+           "prepare", "resume", "start"]

@@ -3,20 +3,25 @@
 The policies a command line would otherwise decide live here, so a notebook
 gets the same: a new sweep goes to ``runs/<name>-sweep-<stamp>/`` unless a
 directory is given, a resumed one takes its plan from its ``sweep.yaml``,
-and the worker count defaults to the number of CPU cores.
+and the worker count defaults to the number of GPUs given, else of CPU cores.
+A config whose ``sweep.search`` is random, qmc or tpe (``--search``) plans a
+search (:mod:`adamctl.sweep.search`) instead of a grid.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from adamctl.errors import UsageError
 from adamctl.store import RUNS_ROOT, SweepDir, new_sweep_dir
-from adamctl.sweep.plan import SweepPlan
-from adamctl.sweep.run import SweepOutcome, load_plan, run_sweep
+from adamctl.sweep.plan import SweepPlan, plan_from_dict
+from adamctl.sweep.run import SweepOutcome, plan_errors, run_sweep
+from adamctl.sweep.search_plan import SearchPlan, search_plan_from_dict
 
-__all__ = ["prepare", "start", "resume", "Progress"]
+__all__ = ["prepare", "start", "resume", "load_any_plan", "Progress"]
 
 Progress = Callable[[dict[str, Any], int, int], None]
 
@@ -29,35 +34,58 @@ def prepare(
     overrides: Sequence[str] = (),
     sweep_dir: Path | None = None,
     runs_root: Path = RUNS_ROOT,
-) -> tuple[SweepPlan, SweepDir]:
+    search: str | None = None,
+    trials: int | None = None,
+    prune: str | None = None,
+    storage: str | None = None,
+) -> tuple[SweepPlan | SearchPlan, SweepDir]:
     """The validated plan of a new sweep of ``config_path``, and where it will go.
 
+    ``search``, ``trials`` and ``prune`` set ``sweep.search``, ``sweep.trials``
+    and ``sweep.prune`` (after the ``overrides``); ``storage`` is the Optuna
+    storage URL of a search (default: ``optuna.db`` in the sweep directory).
     Nothing is written. Raises ConfigError for a bad config or grid.
     """
     from adamctl.config import load_config
     from adamctl.sweep.plan import plan_sweep
+    from adamctl.sweep.search_plan import plan_search
 
+    chosen = {"search": search, "trials": trials, "prune": prune}
+    overrides = [*overrides, *(f"sweep.{key}={value}" for key, value in chosen.items()
+                               if value is not None)]
     config = load_config(config_path, overrides, grid=grid_options)
-    planned = plan_sweep(config, seeds=seeds, source=config_path)
+    if config.sweep is not None and config.sweep.search != "grid":
+        planned = plan_search(config, seeds=seeds, storage=storage, source=config_path)
+    else:
+        planned = plan_sweep(config, seeds=seeds, source=config_path)
     target = SweepDir(sweep_dir) if sweep_dir else new_sweep_dir(Path(runs_root), config.name)
     return planned, target
 
 
 def start(
-    planned: SweepPlan,
+    planned: SweepPlan | SearchPlan,
     sweep_dir: SweepDir,
     *,
     workers: int | None = None,
     executor: str = "local",
     address: str | None = None,
     progress: Progress | None = None,
+    gpus: Sequence[int] = (),
+    budget_s: float | None = None,
     population_size: int | None = None,
     warn: Callable[[str], None] = lambda message: None,
 ) -> SweepOutcome:
-    """Run a new sweep into ``sweep_dir`` (which must not hold one yet)."""
-    return run_sweep(planned, sweep_dir, workers=_workers(workers), executor=executor,
-                     address=address, resume=False, progress=progress,
-                     population_size=population_size, warn=warn)
+    """Run a new sweep into ``sweep_dir`` (which must not hold one yet).
+
+    ``gpus``: pin local workers one per GPU; the worker count defaults to their number.
+    ``budget_s``: no new trial starts after this many seconds.
+    ``population_size``: with ``executor="population"``, at most this many
+    trials per population (default: chosen from the grid and the cores);
+    ``warn`` gets the population executor's notes (why trials run locally).
+    """
+    return _run(planned, sweep_dir, resume=False, workers=workers, executor=executor,
+                address=address, progress=progress, gpus=gpus, budget_s=budget_s,
+                population=_population(population_size, warn))
 
 
 def resume(
@@ -67,15 +95,57 @@ def resume(
     executor: str = "local",
     address: str | None = None,
     progress: Progress | None = None,
+    gpus: Sequence[int] = (),
+    budget_s: float | None = None,
     population_size: int | None = None,
     warn: Callable[[str], None] = lambda message: None,
 ) -> SweepOutcome:
     """Continue the sweep in ``sweep_dir`` with the plan in its ``sweep.yaml``."""
     target = SweepDir(sweep_dir)
-    return run_sweep(load_plan(target), target, workers=_workers(workers), executor=executor,
-                     address=address, resume=True, progress=progress,
-                     population_size=population_size, warn=warn)
+    return _run(load_any_plan(target), target, resume=True, workers=workers, executor=executor,
+                address=address, progress=progress, gpus=gpus, budget_s=budget_s,
+                population=_population(population_size, warn))
 
 
-def _workers(workers: int | None) -> int:
-    return workers or os.cpu_count() or 1
+def _run(planned: SweepPlan | SearchPlan, target: SweepDir, *, resume: bool, workers: int | None,
+         executor: str, address: str | None, progress: Progress | None, gpus: Sequence[int],
+         budget_s: float | None, population: dict[str, Any]) -> SweepOutcome:
+    """Run a grid's or a search's plan into ``target``, new or resumed."""
+    _check_gpus(gpus, executor)
+    common = dict(workers=_workers(workers, gpus), executor=executor, address=address,
+                  resume=resume, progress=progress, gpus=gpus, deadline=_deadline(budget_s))
+    if isinstance(planned, SearchPlan):
+        from adamctl.sweep.search import run_search
+
+        if executor == "population":
+            raise UsageError("--executor population runs grid sweeps: a search draws its "
+                             "points one by one; use --executor local with --search")
+        return run_search(planned, target, **common)
+    return run_sweep(planned, target, **common, population=population)
+
+
+def _population(size: int | None, warn: Callable[[str], None]) -> dict[str, Any]:
+    return {"size": size, "warn": warn}
+
+
+def load_any_plan(sweep_dir: SweepDir) -> SweepPlan | SearchPlan:
+    """The plan in ``sweep.yaml``: a grid's or a search's."""
+    with plan_errors(sweep_dir):
+        data = sweep_dir.read_plan()
+        return search_plan_from_dict(data) if "search" in data else plan_from_dict(data)
+
+
+def _deadline(budget_s: float | None) -> float | None:
+    return None if budget_s is None else time.monotonic() + budget_s
+
+
+def _workers(workers: int | None, gpus: Sequence[int] = ()) -> int:
+    return workers or len(gpus) or os.cpu_count() or 1
+
+
+def _check_gpus(gpus: Sequence[int], executor: str) -> None:
+    if gpus and executor == "ray":
+        raise UsageError("--gpus pins local workers; with --executor ray, Ray places trials "
+                         "on GPUs itself")
+    if gpus and executor != "local":
+        raise UsageError(f"--gpus pins local workers; --executor {executor} does not take it")

@@ -2,20 +2,40 @@
 
 Each worker is a long-lived process that imports TensorFlow once and runs
 trial after trial, with its share of the cores (intra-op threads = cores /
-workers). A worker that dies (killed, out of memory) costs only the trial it
+workers). With ``gpus``, worker i sees only GPU ``gpus[i % len(gpus)]``
+(``CUDA_VISIBLE_DEVICES`` is set in the worker before TensorFlow is
+imported), so workers pinned one per GPU do not share one. A worker that dies (killed, out of memory) costs only the trial it
 was running, which is recorded as failed, and is replaced; the others go on.
+
+Workers never outlive the sweep (:mod:`adamctl.sweep._lifetime`). On
+SIGINT or SIGTERM the parent sends SIGTERM to the busy workers, records the
+trials they checkpoint and report as interrupted, and raises
+:class:`SweepStopped`; a second signal stops them at once.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import threading
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterable, Sequence, Sized
 
-__all__ = ["TrialJob", "run_local", "run_job"]
+__all__ = ["SweepStopped", "TrialJob", "pin_gpu", "run_job", "run_local", "worker_gpu"]
+
+# How long stopped workers get to write their trial's checkpoint and answer.
+_STOP_GRACE_S = 300.0
+
+
+class SweepStopped(BaseException):
+    """The sweep process got SIGINT or SIGTERM; the busy trials were stopped and reported."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
 
 
 @dataclass(frozen=True)
@@ -26,18 +46,20 @@ class TrialJob:
     run_dir: str
     config: dict[str, Any]
     resume: bool = False
+    report: Any = None  # a search's adamctl.sweep.pruning.ReportTo when it prunes
 
 
 def run_job(job: TrialJob) -> dict[str, Any]:
     """Run one trial in this process; never raises for a trial's own failure.
 
     Returns ``{"trial", "status", "error", "summary"}``; status is the run's
-    final status (completed, diverged, interrupted, failed).
+    final status (completed, diverged, interrupted, failed, pruned).
     """
     import keras
 
     from adamctl.config import config_from_dict
-    from adamctl.errors import AdamctlError, Interrupted, TrainingDiverged
+    from adamctl.errors import AdamctlError, Interrupted, RunLocked, TrainingDiverged
+    from adamctl.sweep.pruning import pruning_callbacks
     from adamctl.training.run import train
     from adamctl.store import RunDir
     from adamctl.store.summary import summary_of
@@ -51,9 +73,12 @@ def run_job(job: TrialJob) -> dict[str, Any]:
 
             resume(run_dir, warn=lambda message: None)
         else:
-            train(config_from_dict(job.config), run_dir=run_dir)
+            status = train(config_from_dict(job.config), run_dir=run_dir,
+                           extra_callbacks=pruning_callbacks(job.report)).status
     except Interrupted as failure:
         status, error = "interrupted", str(failure)
+    except RunLocked as failure:  # busy, not broken: the sweep leaves it for later
+        status, error = "locked", str(failure)
     except TrainingDiverged as failure:
         status, error = "diverged", str(failure)
     except (AdamctlError, Exception) as failure:  # a trial's failure must not stop the sweep
@@ -62,25 +87,54 @@ def run_job(job: TrialJob) -> dict[str, Any]:
     return {"trial": job.trial_id, "status": status, "error": error, "summary": summary}
 
 
-def _worker_main(connection: Connection, threads: int) -> None:
-    """A worker's life: limit threads, then run the jobs it is sent until told to stop."""
+def pin_gpu(gpu: int | None) -> None:
+    """Show this process's backend only GPU ``gpu`` (None: leave the GPUs as they are).
+
+    Must run before the backend is imported: CUDA reads the variable once.
+    """
+    if gpu is not None:
+        os.environ["CUDA_VISIBLE_DEVICES"] = str(gpu)
+
+
+def _worker_main(connection: Connection, threads: int, parent_pid: int,
+                 gpu: int | None = None) -> None:
+    """A worker's life: pin its GPU, limit threads, then run the jobs it is sent until told to stop.
+
+    When the parent is gone (the pipe closes), the worker exits quietly.
+    """
+    from adamctl.sweep._lifetime import watch_parent
     from adamctl.training.backend import setup_worker_process
 
+    watch_parent(parent_pid)
+    pin_gpu(gpu)
     setup_worker_process(threads)
-    while True:
-        job = connection.recv()
-        if job is None:
-            return
-        connection.send(run_job(job))
+    try:
+        while (job := connection.recv()) is not None:
+            connection.send(run_job(job))
+    except (EOFError, OSError):
+        return
 
 
 class _Worker:
-    def __init__(self, context: Any, threads: int) -> None:
+    def __init__(self, context: Any, threads: int, gpu: int | None = None) -> None:
+        from adamctl.sweep._lifetime import signals_ignored_by_children
+
+        self.gpu = gpu
         self.connection, child = context.Pipe()
-        self.process = context.Process(target=_worker_main, args=(child, threads), daemon=True)
-        self.process.start()
+        self.process = context.Process(target=_worker_main,
+                                       args=(child, threads, os.getpid(), gpu), daemon=True)
+        with signals_ignored_by_children():
+            self.process.start()
         child.close()
         self.job: TrialJob | None = None
+
+    def terminate(self) -> None:
+        """Ask the worker to stop its trial at the next step, with a checkpoint."""
+        if self.process.pid is not None and self.process.is_alive():
+            try:
+                os.kill(self.process.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
 
     def stop(self) -> None:
         if self.process.is_alive():
@@ -94,37 +148,103 @@ class _Worker:
 
 
 def run_local(
-    jobs: Sequence[TrialJob],
+    jobs: Iterable[TrialJob],
     *,
     workers: int,
     on_outcome: Callable[[dict[str, Any]], None],
+    gpus: Sequence[int] = (),
 ) -> None:
     """Run ``jobs`` on ``workers`` warm processes; report each outcome as it comes.
 
-    Outcomes arrive in completion order. A worker's death becomes a
-    ``failed`` outcome naming its exit code, and a new worker takes its place.
+    Outcomes arrive in completion order. ``jobs`` may be an iterator: the
+    next job is taken only when a worker is free, after the outcomes that
+    freed it were reported (a search asks its sampler then). A worker's death
+    becomes a ``failed`` outcome naming its exit code, and a new worker takes
+    its place (on the same GPU). With ``gpus``, worker i is pinned to
+    ``gpus[i % len(gpus)]``.
     """
     context = multiprocessing.get_context("spawn")
-    count = max(1, min(workers, len(jobs)))
+    count = max(1, min(workers, len(jobs)) if isinstance(jobs, Sized) else workers)
     threads = max(1, (os.cpu_count() or 1) // count)
-    pool = [_Worker(context, threads) for _ in range(count)]
-    pending = list(jobs)[::-1]
+    pool: list[_Worker] = []
+    pending, more = iter(jobs), True
     try:
-        while pending or any(w.job for w in pool):
-            for worker in pool:
-                if worker.job is None and pending:
-                    worker.job = pending.pop()
-                    worker.connection.send(worker.job)
-            _collect(pool, context, threads, on_outcome)
+        with _StopSignals():
+            pool.extend(_Worker(context, threads, worker_gpu(index, gpus)) for index in range(count))
+            while True:
+                for worker in pool:
+                    if worker.job is None and more:
+                        worker.job = next(pending, None)
+                        more = worker.job is not None
+                        if more:
+                            worker.connection.send(worker.job)
+                if not any(w.job for w in pool):
+                    break
+                _collect(pool, context, threads, on_outcome)
+    except SweepStopped:
+        _stop_busy(pool, on_outcome)
+        raise
     finally:
         for worker in pool:
             worker.stop()
 
 
-def _collect(pool: list[_Worker], context: Any, threads: int, on_outcome: Callable) -> None:
-    """Wait for any busy worker to answer or die, and report what happened."""
+class _StopSignals:
+    """While the pool runs, SIGINT and SIGTERM raise :class:`SweepStopped` (main thread only)."""
+
+    def __enter__(self) -> "_StopSignals":
+        self._previous = {}
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                self._previous[signum] = signal.signal(signum, self._raise)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+
+    @staticmethod
+    def _raise(signum: int, frame: Any) -> None:
+        raise SweepStopped(signum)
+
+
+def _stop_busy(pool: list[_Worker], on_outcome: Callable[[dict[str, Any]], None]) -> None:
+    """SIGTERM the busy workers and report what they answer; a second signal kills them."""
+    import time
+
+    def kill_all(signum: int, frame: Any) -> None:
+        raise SweepStopped(signum)
+
+    previous = {s: signal.signal(s, kill_all) for s in (signal.SIGINT, signal.SIGTERM)} \
+        if threading.current_thread() is threading.main_thread() else {}
+    try:
+        for worker in pool:
+            if worker.job is not None:
+                worker.terminate()
+        deadline = time.monotonic() + _STOP_GRACE_S
+        while any(w.job for w in pool) and time.monotonic() < deadline:
+            _collect(pool, None, 0, on_outcome, timeout=deadline - time.monotonic(),
+                     stopping=True)
+    except SweepStopped:
+        pass
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        for worker in pool:
+            if worker.job is not None and worker.process.is_alive():
+                worker.process.kill()
+
+
+def _collect(pool: list[_Worker], context: Any, threads: int, on_outcome: Callable, *,
+             timeout: float | None = None, stopping: bool = False) -> None:
+    """Wait for any busy worker to answer or die, and report what happened.
+
+    A dead worker is replaced when ``context`` is given. While ``stopping``,
+    a worker that dies (SIGTERM before its trial had installed its handlers)
+    reports ``stopped``: the trial's files say where it stands.
+    """
     busy = [w for w in pool if w.job is not None]
-    ready = wait([w.connection for w in busy] + [w.process.sentinel for w in busy])
+    ready = wait([w.connection for w in busy] + [w.process.sentinel for w in busy], timeout)
     for index, worker in enumerate(pool):
         if worker.job is None:
             continue
@@ -138,12 +258,21 @@ def _collect(pool: list[_Worker], context: Any, threads: int, on_outcome: Callab
             on_outcome(outcome)
             worker.job = None
         elif worker.connection in ready or worker.process.sentinel in ready:
-            on_outcome(_death(worker))
-            pool[index] = _Worker(context, threads)
+            on_outcome(_death(worker, stopping=stopping))
+            worker.job = None
+            if context is not None:
+                pool[index] = _Worker(context, threads, worker.gpu)
 
 
-def _death(worker: _Worker) -> dict[str, Any]:
+def worker_gpu(index: int, gpus: Sequence[int]) -> int | None:
+    """The GPU worker ``index`` is pinned to: round-robin over ``gpus``; None without."""
+    return gpus[index % len(gpus)] if gpus else None
+
+
+def _death(worker: _Worker, *, stopping: bool = False) -> dict[str, Any]:
     worker.process.join(timeout=5)
+    if stopping:
+        return {"trial": worker.job.trial_id, "status": "stopped", "summary": None, "error": None}
     code = worker.process.exitcode
     how = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
     return {

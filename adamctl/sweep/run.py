@@ -1,17 +1,26 @@
 """Run a sweep plan into a sweep directory, or continue one that was interrupted.
 
-The directory's layout belongs to :class:`adamctl.store.SweepDir`.
+The directory's layout belongs to :class:`adamctl.store.SweepDir`. One
+process at a time runs a sweep directory (:class:`adamctl.store.lock.SweepLock`).
+
+Trial statuses in the tables: ``pending`` (never started, or started
+without a checkpoint), ``interrupted`` (stopped with a checkpoint to resume
+from), and the run's own final status (completed, diverged, failed). A
+trial another process is writing is left as it stands, never marked
+failed, and a completed or diverged trial is never marked again.
 """
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Iterator, Sequence
 
+from adamctl.errors import ConfigError, Interrupted
 from adamctl.store import SweepDir
 from adamctl.sweep.plan import SweepPlan, plan_from_dict
 
-__all__ = ["SweepOutcome", "run_sweep", "load_plan"]
+__all__ = ["SweepOutcome", "run_sweep", "load_plan", "plan_errors"]
 
 
 @dataclass
@@ -23,9 +32,35 @@ class SweepOutcome:
     results: Any  # pandas.DataFrame
 
 
+_SETTLED = ("completed", "diverged")
+
+
 def load_plan(sweep_dir: SweepDir) -> SweepPlan:
-    """The plan in ``sweep.yaml`` of an existing sweep directory."""
-    return plan_from_dict(sweep_dir.read_plan())
+    """The plan in ``sweep.yaml`` of an existing sweep directory.
+
+    Raises:
+        UsageError: the directory holds no sweep.yaml.
+        ConfigError: sweep.yaml is not a plan adamctl wrote, naming the file.
+    """
+    with plan_errors(sweep_dir):
+        return plan_from_dict(sweep_dir.read_plan())
+
+
+@contextlib.contextmanager
+def plan_errors(sweep_dir: SweepDir) -> Iterator[None]:
+    """Turn what reading and parsing ``sweep.yaml`` can raise into a ConfigError naming the file."""
+    import yaml
+
+    try:
+        yield
+    except yaml.YAMLError as error:
+        problem = " ".join(str(error).split())[:200]
+        raise ConfigError(f"is not valid YAML ({problem})", file=sweep_dir.plan_path) from None
+    except ConfigError as error:
+        raise error.with_file(sweep_dir.plan_path) from None
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise ConfigError(f"is not a sweep plan adamctl wrote ({type(error).__name__}: {error}); "
+                          "restore it or start a new sweep", file=sweep_dir.plan_path) from None
 
 
 def run_sweep(
@@ -37,61 +72,143 @@ def run_sweep(
     address: str | None = None,
     resume: bool = False,
     progress: Callable[[dict[str, Any], int, int], None] | None = None,
-    population_size: int | None = None,
-    warn: Callable[[str], None] = lambda message: None,
+    gpus: Sequence[int] = (),
+    deadline: float | None = None,
+    population: dict[str, Any] | None = None,
 ) -> SweepOutcome:
     """Run every trial of ``plan`` that is not finished, and write the tables.
 
     A new sweep refuses a directory that already holds one. On ``resume``,
     completed and diverged trials are kept, trials with a run directory
-    resume from their newest checkpoint, and the others start.
-    """
-    from adamctl.sweep.local import TrialJob
+    resume from their newest checkpoint, and the others start. ``gpus``
+    pins local workers one per GPU (round-robin). No trial starts once
+    ``time.monotonic()`` reaches ``deadline`` (``--budget``). ``population``
+    holds :func:`adamctl.population.run_population`'s ``size`` and ``warn``
+    for ``executor="population"``.
 
-    if not resume:
-        sweep_dir.create(plan.to_dict())
+    Raises:
+        RunLocked: another process runs this sweep directory (naming its pid).
+        Interrupted: SIGINT or SIGTERM stopped the sweep (local executor);
+            the running trials were checkpointed and recorded as interrupted.
+    """
+    from adamctl.store.lock import SweepLock
+
+    with SweepLock(sweep_dir.root):
+        if not resume:
+            sweep_dir.create(plan.to_dict())
+        return _run_locked(plan, sweep_dir, workers=workers, executor=executor, address=address,
+                           progress=progress, gpus=gpus, deadline=deadline,
+                           population=population or {})
+
+
+def _run_locked(plan: SweepPlan, sweep_dir: SweepDir, *, workers, executor, address,
+                progress, gpus=(), deadline=None, population=None) -> SweepOutcome:
+    from adamctl.sweep.local import SweepStopped, TrialJob
+
     records = _initial_records(plan, sweep_dir)
     jobs = [
         TrialJob(t.id, str(sweep_dir.trial(t.id).root), plan.configs[t.id],
                  resume=sweep_dir.trial(t.id).has_run())
-        for t in plan.trials if records[t.id]["status"] not in ("completed", "diverged")
+        for t in plan.trials if records[t.id]["status"] not in _SETTLED
     ]
     finished = [len(plan.trials) - len(jobs)]
 
     def on_outcome(outcome: dict[str, Any]) -> None:
         trial = next(t for t in plan.trials if t.id == outcome["trial"])
-        records[trial.id] = _record(plan, sweep_dir, trial, outcome)
+        records[trial.id] = _record(plan, sweep_dir, trial, recorded_outcome(sweep_dir, trial, outcome))
         finished[0] += 1
         _write(plan, sweep_dir, records)
         if progress is not None:
             progress(records[trial.id], finished[0], len(plan.trials))
 
     _write(plan, sweep_dir, records)
-    _execute(jobs, executor=executor, address=address, workers=workers, on_outcome=on_outcome,
-             population_size=population_size, warn=warn)
+    if deadline is not None and jobs:
+        jobs = _started_before(deadline, jobs)
+    try:
+        _execute(jobs, executor=executor, address=address, workers=workers, on_outcome=on_outcome,
+                 gpus=gpus, population=population or {})
+    except SweepStopped as stopped:
+        for trial in plan.trials:  # a worker killed before it answered left its files only
+            if records[trial.id]["status"] == "pending":
+                records[trial.id] = _record(plan, sweep_dir, trial, recorded_outcome(
+                    sweep_dir, trial, {"status": "stopped", "error": None}))
+        _write(plan, sweep_dir, records, final=True)
+        raise interrupted(sweep_dir, stopped.signum) from None
     results = _write(plan, sweep_dir, records, final=True)
     return SweepOutcome(sweep_dir, plan, results)
 
 
-def _execute(jobs, *, executor, address, workers, on_outcome, population_size=None,
-             warn=lambda message: None) -> None:
+def interrupted(sweep_dir: SweepDir, signum: int) -> Interrupted:
+    import signal
+
+    from adamctl.training.interrupts import exit_code_for
+
+    return Interrupted(
+        f"sweep {sweep_dir.root} stopped by {signal.Signals(signum).name}; the running trials "
+        f'were checkpointed; continue with "adamctl sweep --resume {sweep_dir.root}"',
+        exit_code=exit_code_for(signum),
+    )
+
+
+def recorded_outcome(sweep_dir: SweepDir, trial: Any, outcome: dict[str, Any]) -> dict[str, Any]:
+    """The outcome as the tables should show it.
+
+    A trial that was locked by another process, or whose worker was stopped
+    before it could answer, keeps the status its files show; one whose files
+    say it completed or diverged keeps that status, whatever this attempt
+    reported.
+    """
+    from adamctl.store.summary import summary_of
+
+    run = sweep_dir.trial(trial.id)
+    summary = summary_of(run)
+    on_disk = _status_on_disk(run, summary)
+    if on_disk in _SETTLED and outcome["status"] != on_disk:
+        return {"status": on_disk, "error": None, "summary": summary}
+    if outcome["status"] == "locked":
+        return {"status": on_disk, "summary": summary,
+                "error": f"skipped: {outcome['error']}; sweep --resume runs it once it is free"}
+    if outcome["status"] == "stopped":
+        return {"status": on_disk, "summary": summary, "error": None}
+    return outcome
+
+
+def _status_on_disk(run: Any, summary: dict[str, Any] | None) -> str:
+    """A trial's status from its files: a start that never finished is interrupted or pending."""
+    status = summary["status"] if summary else "pending"
+    if status in ("running", "pending"):
+        return "interrupted" if run.checkpoint_dirs() else "pending"
+    return status
+
+
+def _execute(jobs, *, executor, address, workers, on_outcome, gpus=(), population=None) -> None:
     if not jobs:
         return
     if executor == "population":
         from adamctl.population import run_population
         from adamctl.sweep.local import run_local
 
-        run_population(jobs, size=population_size, on_outcome=on_outcome, warn=warn,
+        run_population(list(jobs), on_outcome=on_outcome, **(population or {}),
                        run_local=lambda local, on_outcome: run_local(
                            local, workers=workers, on_outcome=on_outcome))
     elif executor == "ray":
         from adamctl.sweep.ray import run_ray
 
-        run_ray(jobs, address=address, workers=workers, on_outcome=on_outcome)
+        run_ray(list(jobs), address=address, workers=workers, on_outcome=on_outcome)
     else:
         from adamctl.sweep.local import run_local
 
-        run_local(jobs, workers=workers, on_outcome=on_outcome)
+        run_local(jobs, workers=workers, on_outcome=on_outcome, gpus=gpus)
+
+
+def _started_before(deadline: float, jobs: list) -> Any:
+    """``jobs`` one at a time, until ``time.monotonic()`` reaches ``deadline`` (``--budget``)."""
+    import time
+
+    for job in jobs:
+        if time.monotonic() >= deadline:
+            return
+        yield job
 
 
 def _initial_records(plan: SweepPlan, sweep_dir: SweepDir) -> dict[str, dict[str, Any]]:
@@ -101,7 +218,7 @@ def _initial_records(plan: SweepPlan, sweep_dir: SweepDir) -> dict[str, dict[str
     records = {}
     for trial in plan.trials:
         summary = summary_of(sweep_dir.trial(trial.id))
-        status = summary["status"] if summary else "pending"
+        status = _status_on_disk(sweep_dir.trial(trial.id), summary)
         records[trial.id] = _record(plan, sweep_dir, trial,
                                     {"status": status, "error": None, "summary": summary})
     return records

@@ -22,6 +22,7 @@ __all__ = [
     "compute_threads",
     "debug_requested",
     "gpu_available",
+    "native_start_up_hidden",
     "native_stderr_hidden",
     "select_backend",
     "setup_worker_process",
@@ -39,6 +40,8 @@ def select_backend(backend: str, device: str, *, file: str | Path | None = None)
         ConfigError: the backend is not installed, this process already runs
             Keras with another backend, or ``device: gpu`` finds no GPU.
     """
+    if device == "gpu" and _no_gpu_device_files():
+        raise _no_gpu(device, file)
     if importlib.util.find_spec(_BACKEND_MODULES[backend]) is None:
         raise ConfigError(
             f"is not installed; pip install {_BACKEND_DISTRIBUTIONS[backend]}, "
@@ -58,12 +61,32 @@ def select_backend(backend: str, device: str, *, file: str | Path | None = None)
         if device == "cpu":
             # Hide every GPU from the backend before it initializes.
             os.environ["CUDA_VISIBLE_DEVICES"] = "-1"
+        elif device.startswith("gpu:"):
+            # Show the backend that one GPU only; it becomes its gpu:0.
+            os.environ["CUDA_VISIBLE_DEVICES"] = device.removeprefix("gpu:")
     _import_keras_quietly()
-    if device == "gpu" and not gpu_available():
-        raise ConfigError(
-            "no GPU is visible to the backend; use device: auto or device: cpu",
-            file=file, key_path="device", value=device,
-        )
+    if device.startswith("gpu") and not gpu_available():
+        raise _no_gpu(device, file)
+
+
+def _no_gpu(device: str, file: str | Path | None) -> ConfigError:
+    return ConfigError(
+        "no GPU is visible to the backend; use device: auto or device: cpu",
+        file=file, key_path="device", value=device,
+    )
+
+
+def _no_gpu_device_files() -> bool:
+    """Whether this Linux machine surely has no GPU a backend could use, known without importing one.
+
+    CUDA needs /dev/nvidia*, ROCm /dev/kfd, WSL's GPU /dev/dxg; with none of
+    them ``device: gpu`` is refused at once instead of after the backend's
+    import. Elsewhere (macOS's Metal) only the backend can tell.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    dev = Path("/dev")
+    return not (any(dev.glob("nvidia*")) or (dev / "kfd").exists() or (dev / "dxg").exists())
 
 
 def _import_keras_quietly() -> None:
@@ -71,11 +94,32 @@ def _import_keras_quietly() -> None:
 
     TensorFlow's C++ log level is read once, at import: 3 keeps its
     run-time chatter (graph-attribute notices during evaluation, for one)
-    out of the user's terminal, unless ``--debug`` is on.
+    out of the user's terminal, unless ``--debug`` is on. TensorFlow is
+    imported here on the JAX and torch backends too, when it is installed:
+    Keras imports it there anyway, later and outside this hiding
+    (``keras.utils.set_random_seed`` seeds it), and its start-up lines would
+    reach stderr even with ``-q``.
     """
     _quiet_native_logs()
     with native_stderr_hidden():
         import keras  # noqa: F401
+
+        if importlib.util.find_spec("tensorflow") is not None:
+            import tensorflow  # noqa: F401
+
+
+@contextlib.contextmanager
+def native_start_up_hidden() -> Iterator[None]:
+    """A block that may import Keras or TensorFlow, with their native start-up lines hidden.
+
+    For commands that import Keras without choosing a backend (``validate``
+    checking layer names): the log level is set before the import, and what
+    native code writes to stderr during the block is dropped, unless
+    debugging. Exceptions raised in the block still reach the caller.
+    """
+    _quiet_native_logs()
+    with native_stderr_hidden():
+        yield
 
 
 def debug_requested() -> bool:

@@ -20,14 +20,28 @@ class StopOnSignal:
     """A context manager whose instance, called, says whether a stop was asked for.
 
     The first SIGINT or SIGTERM only sets a flag, which the training loop
-    reads between steps, so it can checkpoint and exit cleanly. A second one
-    means "now": it raises ``KeyboardInterrupt`` at once. Outside the main
-    thread, where Python cannot install handlers, it never asks to stop.
+    reads between steps, so it can checkpoint and exit cleanly; ``signum``
+    keeps that first signal, which is the one reported. A second one means
+    "now": it raises ``KeyboardInterrupt`` once. After :meth:`hold` (the
+    loop is over, the interrupt checkpoint and summary are being written)
+    signals are only noted, so nothing can cut those writes short; the
+    handlers stay installed until the block ends.
+
+    Two different signals that arrive within one step (before Python runs
+    either handler) are handled in signal-number order, SIGINT first: the
+    interpreter does not keep their order of arrival, and in a process with
+    many threads that order is not defined anyway.
+
+    A signal the process was started with ignored (``nohup``, a background
+    job, a sweep worker for SIGINT) stays ignored. Outside the main thread,
+    where Python cannot install handlers, it never asks to stop.
     """
 
     def __init__(self) -> None:
         self.signum: int | None = None
         self._previous: dict[int, object] = {}
+        self._aborted = False
+        self._held = False
 
     def __call__(self) -> bool:
         return self.signum is not None
@@ -35,7 +49,8 @@ class StopOnSignal:
     def __enter__(self) -> "StopOnSignal":
         if threading.current_thread() is threading.main_thread():
             for signum in _SIGNALS:
-                self._previous[signum] = signal.signal(signum, self._handle)
+                if signal.getsignal(signum) is not signal.SIG_IGN:
+                    self._previous[signum] = signal.signal(signum, self._handle)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -43,7 +58,13 @@ class StopOnSignal:
             signal.signal(signum, handler)
         self._previous.clear()
 
+    def hold(self) -> None:
+        """From now on, signals are noted but interrupt nothing."""
+        self._held = True
+
     def _handle(self, signum: int, frame: FrameType | None) -> None:
-        if self.signum is not None:
+        if self.signum is None:
+            self.signum = signum
+        elif not self._held and not self._aborted:
+            self._aborted = True
             raise KeyboardInterrupt
-        self.signum = signum

@@ -34,6 +34,9 @@ class StopReason(StrEnum):
     COMPLETED = "completed"
     INTERRUPTED = "interrupted"
     DIVERGED = "diverged"
+    PRUNED = "pruned"  # a search's pruner stopped it at an epoch end
+    EARLY_STOPPED = "early_stopped"  # training.early_stopping ended it (a completed run)
+    TIMED_OUT = "timed_out"  # training.max_time passed (an interrupted run)
 
 
 @dataclass

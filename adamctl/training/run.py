@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import io
 import signal
+import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 import yaml
 
-from adamctl._atomic import atomic_output_path, atomic_write_text
+from adamctl._atomic import atomic_output_path, atomic_write_bytes, atomic_write_text
 from adamctl.config import config_hash, config_to_dict, write_config
 from adamctl.config.schema import Config
 from adamctl.errors import Interrupted, TrainingDiverged
 from adamctl.store.lock import RunLock
+from adamctl.store.environment import write_environment
 from adamctl.store.rundir import RUNS_ROOT, RunDir, new_run_dir
 from adamctl.store.summary import RunSummary
 from adamctl.training.backend import compute_threads, versions
 from adamctl.training.interrupts import StopOnSignal, exit_code_for
+from adamctl.training.provenance import installed_packages, provenance
 from adamctl.training.loop import LoopState, StopReason, steps_per_epoch, train_loop
 from adamctl.training.session import Session, prepare
 
@@ -25,7 +30,7 @@ if TYPE_CHECKING:
     import keras
     from rich.console import Console
 
-__all__ = ["RunResult", "train", "save_weights_atomic", "run_session", "new_loop_state"]
+__all__ = ["RunResult", "train", "save_model_atomic", "save_weights_atomic", "run_session", "new_loop_state"]
 
 
 @dataclass
@@ -35,6 +40,7 @@ class RunResult:
     run_dir: RunDir
     status: str
     summary: dict[str, Any]
+    note: str | None = None  # a line for the user when nothing was trained
 
 
 def train(
@@ -45,6 +51,7 @@ def train(
     runs_root: Path = RUNS_ROOT,
     overrides: Sequence[str] = (),
     console: Console | None = None,
+    extra_callbacks: Sequence[Callable[[LoopState], keras.callbacks.Callback]] = (),
 ) -> RunResult:
     """Train ``config`` into a new run directory and return where it went.
 
@@ -57,7 +64,10 @@ def train(
         run_dir: where to write; default ``<runs_root>/<name>-<YYYYmmdd-HHMMSS>``.
         runs_root: parent of the default run directory.
         overrides: the ``--set`` strings, recorded in ``overrides.yaml``.
-        console: a ``rich`` console on stderr for the progress bar, or None.
+        console: a ``rich`` console on stderr: a progress bar on a terminal,
+            one plain line per epoch otherwise; None for no progress.
+        extra_callbacks: makers of more callbacks, given the loop state and
+            run after each epoch's checkpoint (a search's pruning).
 
     Raises:
         ConfigError: the config cannot be built.
@@ -66,15 +76,19 @@ def train(
         TrainingDiverged: the loss became NaN or infinite.
         Interrupted: SIGINT or SIGTERM stopped the run (after a checkpoint).
     """
-    session = prepare(config, file=file)
     run = RunDir(run_dir) if run_dir is not None else new_run_dir(runs_root, config.name)
+    run.check_new()  # before the framework loads: a refusal should be quick
+    session = prepare(config, file=file)
     run.create()
     with RunLock(run):
         write_config(config, run.config_path)
         atomic_write_text(run.overrides_path, yaml.safe_dump(list(overrides)))
+        write_environment(run, installed_packages())
         state = new_loop_state(session)
-        summary = RunSummary.start(run.summary_path, **_identity(session, run, state))
-        return run_session(session, run, state, summary, console=console)
+        summary = RunSummary.start(run.summary_path, **_identity(session, run, state),
+                                   provenance=provenance(file, on_gpu=session.on_gpu))
+        hooks = [make(state) for make in extra_callbacks]
+        return run_session(session, run, state, summary, console=console, extra=hooks)
 
 
 def new_loop_state(session: Session) -> LoopState:
@@ -98,7 +112,7 @@ def _identity(session: Session, run: RunDir, state: LoopState) -> dict[str, Any]
         "config_hash": config_hash(config),
         "total_steps": state.total_steps,
         "steps_per_epoch": state.steps_per_epoch,
-        "device": "gpu" if session.on_gpu else "cpu",
+        "device": _device_used(session),
         "deterministic": session.deterministic,
         "dataset": session.dataset.describe(),
         "threads": compute_threads(),
@@ -106,29 +120,88 @@ def _identity(session: Session, run: RunDir, state: LoopState) -> dict[str, Any]
     }
 
 
+def _device_used(session: Session) -> str:
+    """``cpu``, or the GPU trained on as the config names it (``gpu:N``; ``gpu:0`` for auto)."""
+    if not session.on_gpu:
+        return "cpu"
+    return session.config.device if session.config.device.startswith("gpu:") else "gpu:0"
+
+
 def run_session(
     session: Session, run: RunDir, state: LoopState, summary: RunSummary, *,
-    console: Console | None
+    console: Console | None, extra: Sequence[keras.callbacks.Callback] = (),
 ) -> RunResult:
     """Run the loop from ``state`` with the standard callbacks and settle the status."""
     checkpointing = _checkpointing(session, run, state)
-    hooks = _callbacks(run, state, summary, console) + [checkpointing] + _fault_injection(state)
+    hooks = (_callbacks(run, state, summary, console) + _diagnostics(session, run, state)
+             + _loggers(session, run, state, summary) + [checkpointing] + list(extra) + _fault_injection(state))
+    best = _best_epoch(session, run, state, summary)
+    if best is not None:
+        hooks.insert(1, best)  # after metrics.csv, before summary.json and the checkpoint
+    if session.config.training.max_time is not None:
+        from adamctl.training.callbacks.max_time import MaxTime
+
+        hooks.append(MaxTime(state, session.config.training.max_time))
     data = session.config.data
-    with StopOnSignal() as stop:
+    with StopOnSignal() as stop, _closing_loggers(hooks, summary):
         try:
             train_loop(
                 session.model, session.dataset, state,
                 batch_size=data.batch_size, seed=session.config.seed, shuffle=data.shuffle,
                 callbacks=hooks, should_stop=stop,
             )
-        except KeyboardInterrupt:
-            _stopped(run, state, summary, signal.SIGINT, saved=False)
+            stop.hold()
+        except KeyboardInterrupt:  # a second signal inside a step (raised at most once)
+            stop.hold()
+            at_boundary = state.stop_reason == StopReason.INTERRUPTED
+            _stopped(run, state, summary, stop.signum, saved=at_boundary and checkpointing.save_now())
         except BaseException as error:
-            summary.finish("failed", error=f"{type(error).__name__}: {error}")
+            stop.hold()
+            _record_failure(summary, error)
             raise
-    if state.stop_reason == StopReason.INTERRUPTED:
-        _stopped(run, state, summary, stop.signum, saved=checkpointing.save_now())
-    return _settle(session, run, state, summary)
+        # Still inside the block: a signal now cannot kill the process before
+        # the interrupt checkpoint and the summary are written.
+        if state.stop_reason == StopReason.INTERRUPTED:
+            _stopped(run, state, summary, stop.signum, saved=checkpointing.save_now())
+        if state.stop_reason == StopReason.TIMED_OUT:
+            _timed_out(run, state, summary, session.config.training.max_time,
+                       saved=checkpointing.save_now())
+        return _settle(session, run, state, summary)
+
+
+@contextmanager
+def _closing_loggers(hooks: list[Any], summary: RunSummary) -> Iterator[None]:
+    """Tell the outside trackers how the run ended, whichever way it ends.
+
+    Entered inside :class:`StopOnSignal`, so it runs while signals are held,
+    after the summary's final status is written. A tracker that fails here
+    gets a warning: the run's own outcome (and exit code) stands.
+    """
+    try:
+        yield
+    finally:
+        for hook in hooks:
+            if hasattr(hook, "close_run"):
+                try:
+                    hook.close_run(summary.data)
+                except Exception as error:  # noqa: BLE001 - any tracker failure, reported
+                    warnings.warn(f"{_run_name(summary)}: could not record the run's end in "
+                                  f"{type(hook).__name__}: {error}", stacklevel=2)
+
+
+def _run_name(summary: RunSummary) -> str:
+    """The run directory named in a warning."""
+    return str(summary.data.get("run_dir", summary.path.parent))
+
+
+def _record_failure(summary: RunSummary, error: BaseException) -> None:
+    """Mark the run failed; if even that write fails, the original error is the one to report."""
+    from adamctl.errors import AdamctlError
+
+    try:
+        summary.finish("failed", error=f"{type(error).__name__}: {error}")
+    except (AdamctlError, OSError):
+        pass
 
 
 def _callbacks(run: RunDir, state: LoopState, summary: RunSummary,
@@ -138,10 +211,71 @@ def _callbacks(run: RunDir, state: LoopState, summary: RunSummary,
 
     hooks = [MetricsCSV(run.metrics_path, state, keep_epochs=state.epoch),
              SummaryUpdater(summary, state)]
-    if console is not None:
+    if console is not None and console.is_terminal:
         from adamctl.training.callbacks.progress import RichProgress
 
         hooks.append(RichProgress(state, console))
+    elif console is not None:
+        from adamctl.training.callbacks.epoch_lines import EpochLines
+
+        hooks.append(EpochLines(state, console.file))
+    return hooks
+
+
+def _best_epoch(session: Session, run: RunDir, state: LoopState,
+                summary: RunSummary) -> keras.callbacks.Callback | None:
+    """Early stopping and the best epoch's weights, its counters replayed from metrics.csv.
+
+    Without ``training.early_stopping`` it only keeps ``model.best.weights.h5``
+    on ``val_loss``, and only when there is validation data.
+    """
+    from adamctl.store.metrics import read_metrics_rows
+    from adamctl.training.callbacks.early_stopping import EarlyStopping
+
+    rule = session.config.training.early_stopping
+    if rule is None and len(session.dataset.x_val) == 0:
+        return None
+    monitor = rule.monitor if rule else "val_loss"
+    callback = EarlyStopping(
+        state, monitor=monitor, mode=rule.mode if rule else "auto",
+        patience=rule.patience if rule else None, min_delta=rule.min_delta if rule else 0.0,
+        restore_best=bool(rule and rule.restore_best),
+        save_best=lambda model: save_weights_atomic(model, run.best_weights_path),
+        load_best=lambda model: model.load_weights(run.best_weights_path),
+        on_best=lambda epoch: summary.data.update(best_epoch=epoch),
+    )
+    callback.set_model(session.model)
+    rows = [row for row in read_metrics_rows(run.metrics_path) if int(row["epoch"]) <= state.epoch]
+    callback.replay([float(row[monitor]) if row.get(monitor) not in (None, "") else None
+                     for row in rows])
+    summary.data["best_epoch"] = callback.best_epoch + 1 if callback.best is not None else None
+    return callback
+
+
+def _diagnostics(session: Session, run: RunDir, state: LoopState) -> list[keras.callbacks.Callback]:
+    """Adam's diagnostics every ``training.diagnostics_every`` steps; none when it is null."""
+    every = session.config.training.diagnostics_every
+    if every is None:
+        return []
+    from adamctl.training.callbacks.diagnostics import Diagnostics
+
+    return [Diagnostics(run.diagnostics_path, run.diagnostics_scalars_path, state, every=every,
+                        flush_every=session.config.training.checkpoint_every)]
+
+
+def _loggers(session: Session, run: RunDir, state: LoopState,
+             summary: RunSummary) -> list[keras.callbacks.Callback]:
+    """The outside trackers ``logging`` turns on (TensorBoard, MLflow); usually none."""
+    logging = session.config.logging
+    hooks: list[keras.callbacks.Callback] = []
+    if logging.tensorboard:
+        from adamctl.training.callbacks.tensorboard import TensorBoardEvents
+
+        hooks.append(TensorBoardEvents(run.tensorboard_dir, state))
+    if logging.mlflow is not None:
+        from adamctl.training.callbacks.mlflow_logger import MlflowLogger
+
+        hooks.append(MlflowLogger(logging.mlflow, session.config, run, state, summary))
     return hooks
 
 
@@ -187,20 +321,49 @@ def _stopped(run: RunDir, state: LoopState, summary: RunSummary, signum: Any, *,
     )
 
 
+def _timed_out(run: RunDir, state: LoopState, summary: RunSummary, seconds: float, *,
+               saved: bool) -> None:
+    """Record a stop at ``training.max_time`` and raise :class:`Interrupted` (exit code 124)."""
+    where = f"checkpoint saved at step {state.step}" if saved else "the last checkpoint is kept"
+    message = f"training.max_time ({seconds:g}s) reached at step {state.step}"
+    summary.data.update(epochs_completed=state.epoch, steps=state.step)
+    summary.finish("interrupted", error=message)
+    # 124, as coreutils' timeout: a stop on a time limit, not a failure.
+    raise Interrupted(f"{run.root}: {message}, {where}; continue with "
+                      f'"adamctl resume {run.root}"', exit_code=124)
+
+
 def _settle(session: Session, run: RunDir, state: LoopState, summary: RunSummary) -> RunResult:
     if state.stop_reason == StopReason.DIVERGED:
+        kept = (
+            "the newest checkpoint is the last finite state" if run.checkpoint_dirs()
+            else "no checkpoint was written before it, so there is no finite state to resume from"
+        )
         message = (
             f"loss became {state.logs.get('loss')} at step {state.diverged_at} "
-            f"(epoch {state.epoch + 1}); the newest checkpoint is the last finite state. "
+            f"(epoch {state.epoch + 1}); {kept}. "
             "Lower optimizer.learning_rate or raise optimizer.epsilon"
         )
         summary.finish("diverged", diverged_at_step=state.diverged_at, error=message)
         raise TrainingDiverged(f"{run.root}: {message}")
+    if state.stop_reason == StopReason.PRUNED:
+        return _pruned(session, run, state, summary)
     _finalize_weights(session.model)
     save_weights_atomic(session.model, run.weights_path)
+    save_model_atomic(session.model, run.model_path)
     summary.data["wall_time_s"] = round(state.elapsed_s, 3)
+    if state.stop_reason == StopReason.EARLY_STOPPED:
+        summary.data["early_stopped_at_epoch"] = state.epoch
     summary.finish("completed", error=None)
     return RunResult(run, "completed", summary.data)
+
+
+def _pruned(session: Session, run: RunDir, state: LoopState, summary: RunSummary) -> RunResult:
+    """A run a search's pruner stopped: its weights as they stand, and where it stopped."""
+    save_weights_atomic(session.model, run.weights_path)
+    summary.data["wall_time_s"] = round(state.elapsed_s, 3)
+    summary.finish("pruned", pruned_at_epoch=state.epoch, error=None)
+    return RunResult(run, "pruned", summary.data)
 
 
 def _finalize_weights(model: keras.Model) -> None:
@@ -210,7 +373,39 @@ def _finalize_weights(model: keras.Model) -> None:
         optimizer.finalize_variable_values(model.trainable_variables)
 
 
-def save_weights_atomic(model: keras.Model, path: Path) -> None:
-    """``model.save_weights`` to ``path``, whole or not at all."""
+def save_model_atomic(model: keras.Model, path: Path) -> None:
+    """``model.save`` to ``path`` (a ``.keras`` file: architecture, weights, optimizer state)."""
     with atomic_output_path(path) as temporary:
-        model.save_weights(temporary)
+        model.save(temporary)
+
+
+def save_weights_atomic(model: keras.Model, path: Path) -> None:
+    """``model.save_weights`` to ``path``, whole or not at all.
+
+    The ``.weights.h5`` file is assembled in memory and then written as bytes:
+    h5py crashes the interpreter (SIGSEGV while freeing its handles) when the
+    disk refuses a write part-way through a file, where a plain write raises
+    an ``OSError`` that becomes :class:`~adamctl.errors.WriteFailed`.
+    """
+    atomic_write_bytes(path, weights_h5_bytes(model))
+
+
+def weights_h5_bytes(model: keras.Model) -> bytes:
+    """The bytes ``model.save_weights("x.weights.h5")`` would write, built in memory.
+
+    Keras's public ``save_weights`` takes only a file name; its own writer,
+    ``H5IOStore``, also takes an ``io.BytesIO`` (Keras uses that form inside
+    ``.keras`` archives), and ``_save_state`` is what ``save_weights`` calls
+    with it. Both are internal to Keras, whose version ``pyproject.toml`` pins;
+    the round trip through ``model.load_weights`` is tested.
+    """
+    from keras.src.saving import saving_lib
+
+    buffer = io.BytesIO()
+    store = saving_lib.H5IOStore(buffer, mode="w")
+    try:
+        saving_lib._save_state(model, weights_store=store, assets_store=None,
+                               inner_path="", visited_saveables=set())
+    finally:
+        store.close()
+    return buffer.getvalue()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from adamctl.config.schema import Config
 from adamctl.errors import ConfigError, InvalidArgument
@@ -52,23 +52,41 @@ def prepare(config: Config, *, file: str | Path | None = None) -> Session:
     Raises:
         ConfigError: anything in the config that cannot be built.
     """
+    early = config.data.source in _LOADED_BEFORE_BACKEND
+    dataset = _load_dataset(config, file=file) if early else None
     select_backend(config.backend, config.device, file=file)
     import keras
 
     on_gpu = config.device != "cpu" and gpu_available()
     deterministic = _seed_everything(config, on_gpu=on_gpu)
     keras.config.set_dtype_policy(config.training.mixed_precision or "float32")
-
-    from adamctl.data import load_dataset
-
+    if dataset is None:
+        dataset = _load_dataset(config, file=file)
     try:
-        dataset = load_dataset(config.data, seed=config.seed)
         model = _build_model(config, dataset, file=file)
     except ConfigError as error:
         raise error.with_file(file) from None
     optimizer = _build_optimizer(config, file=file)
-    _compile(model, optimizer, config, dataset)
+    _compile(model, optimizer, config, dataset, file=file)
     return Session(config, dataset, model, deterministic, on_gpu)
+
+
+# Sources loaded with NumPy, pandas' csv reader or scikit-learn only, and
+# seeded explicitly (never from the global RNG that the backend seeding
+# resets): loading them first makes a data error (a misspelt csv target)
+# answer at once, not after the seconds the backend import takes. Keras's
+# datasets need Keras, and parquet's pyarrow is kept after TensorFlow, the
+# import order both are tested in.
+_LOADED_BEFORE_BACKEND = ("synthetic", "digits", "csv", "npz")
+
+
+def _load_dataset(config: Config, *, file: str | Path | None) -> Dataset:
+    from adamctl.data import load_dataset
+
+    try:
+        return load_dataset(config.data, seed=config.seed)
+    except ConfigError as error:
+        raise error.with_file(file) from None
 
 
 def _seed_everything(config: Config, *, on_gpu: bool) -> bool:
@@ -117,18 +135,23 @@ def _build_optimizer(config: Config, *, file: str | Path | None) -> keras.optimi
 
 
 def _compile(model: keras.Model, optimizer: keras.optimizers.Optimizer, config: Config,
-             dataset: Dataset) -> None:
-    from adamctl.models import outputs_logits, resolve_loss, resolve_metrics
+             dataset: Dataset, *, file: str | Path | None) -> None:
+    from adamctl.models import outputs_logits, resolve_loss, resolve_metrics, targets_mismatch
 
     model.compile(
         optimizer=optimizer,
         loss=resolve_loss(config.model.loss, dataset.task, logits=outputs_logits(model)),
         metrics=resolve_metrics(list(config.model.metrics or ())),
     )
-    _build_all_state(model, dataset, config.data.batch_size)
+    sample = (dataset.x_train[:config.data.batch_size], dataset.y_train[:config.data.batch_size],
+              None)
+    try:
+        _build_all_state(model, sample)
+    except ValueError as error:  # a loss or metric that does not fit the outputs and targets
+        raise targets_mismatch(model, config.model, sample, error, file=file) from None
 
 
-def _build_all_state(model: keras.Model, dataset: Dataset, batch_size: int) -> None:
+def _build_all_state(model: keras.Model, sample: tuple[Any, Any, Any]) -> None:
     """Create every variable now: the model's, the metrics' and the optimizer's slots.
 
     Keras creates them lazily on the first step; a checkpoint's state must be
@@ -137,5 +160,4 @@ def _build_all_state(model: keras.Model, dataset: Dataset, batch_size: int) -> N
     what ``fit`` and ``train_on_batch`` call for this; it traces shapes only
     (no step is taken, no random state is drawn).
     """
-    sample = (dataset.x_train[:batch_size], dataset.y_train[:batch_size], None)
     model._symbolic_build(data_batch=sample)

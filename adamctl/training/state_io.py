@@ -65,17 +65,60 @@ def all_finite(data: CheckpointData) -> bool:
 def restore(session: Session, data: CheckpointData, *, source: str) -> None:
     """Load ``data`` into ``session``, refusing anything that does not fit exactly.
 
+    The learning rate is the one exception to "exactly": it is the config's,
+    not the checkpoint's. A constant rate is an optimizer variable that Keras
+    saves with the state; restoring it would silently undo a rate changed on
+    resume (``--set optimizer.learning_rate=... --allow-drift``) while
+    config.yaml records the new one. Without drift both are the same float32.
+    A schedule has no variable: switching between a constant and a schedule
+    drops or adds that one entry, and the schedule continues from the
+    checkpoint's step count.
+
     Raises:
         CheckpointError: the checkpoint's variables differ in number or
             shape from the session's (naming the first that differs).
     """
     model = session.model
     _assign_all(model.variables, data.model, what="model variable", source=source)
-    _check_fit(model.optimizer.variables, data.optimizer, what="optimizer variable", source=source)
+    optimizer_entries = _with_configured_learning_rate(model.optimizer.variables, data.optimizer)
+    _check_fit(model.optimizer.variables, optimizer_entries, what="optimizer variable", source=source)
     model.optimizer.load_own_variables(
-        {str(index): entry.array for index, entry in enumerate(data.optimizer)}
+        {str(index): entry.array for index, entry in enumerate(optimizer_entries)}
     )
     _assign_all(model.metrics_variables, data.metrics, what="metric variable", source=source)
+
+
+def _with_configured_learning_rate(variables: Sequence[Any], entries: Sequence[Entry]) -> list[Entry]:
+    """``entries`` aligned to ``variables``, each learning-rate entry taken from the variable.
+
+    The session's optimizer was built from the config, so its learning-rate
+    variables hold the configured rate. A saved rate with no variable left
+    (the config now has a schedule) is dropped; a variable with no saved
+    rate (the config now has a constant) keeps its value. Other entries
+    pass through in order, for :func:`_check_fit` to judge.
+    """
+    aligned: list[Entry] = []
+    saved = [entry for entry in entries if not _is_learning_rate(entry.path)]
+    others = iter(saved)
+    for variable in variables:
+        if _is_learning_rate(variable.path):
+            aligned.append(Entry(variable.path, _as_array(variable)))
+        else:
+            entry = next(others, None)
+            if entry is not None:
+                aligned.append(entry)
+    aligned.extend(others)
+    return aligned
+
+
+def _is_learning_rate(path: str) -> bool:
+    return path.rsplit("/", 1)[-1] == "learning_rate"
+
+
+def _as_array(variable: Any) -> np.ndarray:
+    from keras import ops
+
+    return np.array(ops.convert_to_numpy(variable))
 
 
 def _assign_all(variables: Sequence[Any], entries: Sequence[Entry], *, what: str, source: str) -> None:

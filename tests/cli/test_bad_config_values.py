@@ -53,6 +53,12 @@ CASES = [
                                                        {"class_name": "Dense", "units": 5}]}},
                  "model.layers[1].units", "5: must be 3: the last layer outputs one value per "
                  "class (data.classes)", id="layers-output-width"),
+    pytest.param({"logging": {"tensorboard": "yes"}}, "logging.tensorboard",
+                 "'yes': must be true or false", id="tensorboard-not-a-flag"),
+    pytest.param({"logging": {"mlflow": {"experiment": ""}}}, "logging.mlflow.experiment",
+                 "'': must be a non-empty name", id="mlflow-experiment-empty"),
+    pytest.param({"logging": {"mlflow": {"tracking_uri": " "}}}, "logging.mlflow.tracking_uri",
+                 "' ': must be a non-empty URI", id="mlflow-uri-blank"),
 ]
 
 

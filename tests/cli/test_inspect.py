@@ -25,12 +25,17 @@ def test_inspect_a_run_shows_norms_of_weights_and_slots(write_config, tmp_path):
     assert description["step"] == 12 and description["epoch"] == 2
     assert description["optimizer"]["amsgrad"] is True
     data = read_checkpoint(newest)
-    kernel = next(row for row in description["variables"] if row["path"].endswith("dense/kernel"))
-    momentum = next(e.array for e in data.optimizer if e.path.endswith("dense_kernel_momentum"))
-    v_hat = next(e.array for e in data.optimizer if e.path.endswith("dense_kernel_velocity_hat"))
+    # The first hidden layer's kernel (8 features -> 16 units). Layer names are
+    # numbered by Keras per process (dense, dense_1, ...), so match by shape.
+    kernels = [row for row in description["variables"]
+               if row["path"].endswith("/kernel") and row["shape"] == [8, 16]]
+    assert len(kernels) == 1
+    kernel = kernels[0]
+    slot = kernel["path"].replace("/", "_")  # Keras names slots after the variable's path
+    momentum = next(e.array for e in data.optimizer if e.path.endswith(f"{slot}_momentum"))
+    v_hat = next(e.array for e in data.optimizer if e.path.endswith(f"{slot}_velocity_hat"))
     assert kernel["momentum_norm"] == float(np.linalg.norm(momentum.astype(np.float64)))
     assert kernel["velocity_hat_norm"] == float(np.linalg.norm(v_hat.astype(np.float64)))
-    assert kernel["shape"] == [8, 16]
 
     table = CliRunner().invoke(cli, ["inspect", str(newest)], catch_exceptions=False)
     assert "velocity_hat" in table.stdout and "step 12, epoch 2" in table.stdout

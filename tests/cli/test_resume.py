@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -200,8 +201,15 @@ def test_config_drift_is_refused_then_allowed_and_recorded(tmp_path):
     assert "--allow-drift" in refused.stderr
 
     allowed = run_cli("resume", str(run_dir), "--set", "optimizer.learning_rate=0.001",
-                      "--allow-drift", "-q", cwd=tmp_path)
+                      "--allow-drift", cwd=tmp_path)
     assert allowed.returncode == 0, allowed.stderr
+    assert f"resuming {run_dir} from ckpt-000000008 at step 8 (epoch 2," in allowed.stderr
+    with (run_dir / "metrics.csv").open() as handle:
+        rates = [float(row["learning_rate"]) for row in csv.DictReader(handle)]
+    assert rates == [0.01, 0.001, 0.001]
+    inspected = run_cli("inspect", str(run_dir), "--json", cwd=tmp_path)
+    scalars = json.loads(inspected.stdout)["optimizer_scalars"]
+    assert scalars["learning_rate"] == pytest.approx(0.001)
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["drift"][0]["changes"] == [
         {"key": "optimizer.learning_rate", "old": 0.01, "new": 0.001}
@@ -262,3 +270,103 @@ def test_mixed_precision_run_resumes_bit_identically(tmp_path):
     state = read_checkpoint(RunDir(cut).checkpoint_dirs()[-1])
     assert any(e.path.endswith("dynamic_scale") for e in state.optimizer)
     _assert_identical(_final_state(whole), _final_state(cut))
+
+
+# Two different signals sent back to back may reach Python's handlers in
+# signal-number order (see StopOnSignal), so those cases leave a short gap.
+@pytest.mark.parametrize("first, second, gap_s, code", [
+    pytest.param(signal.SIGTERM, signal.SIGTERM, 0.0, 143, id="SIGTERM-SIGTERM"),
+    pytest.param(signal.SIGTERM, signal.SIGINT, 0.2, 143, id="SIGTERM-SIGINT"),
+    pytest.param(signal.SIGINT, signal.SIGTERM, 0.2, 130, id="SIGINT-SIGTERM"),
+])
+def test_a_second_signal_at_once_reports_the_first_and_settles_the_status(
+        tmp_path, first, second, gap_s, code):
+    run_dir = tmp_path / "run"
+    process = _start_train(_config(tmp_path, LONG), run_dir, tmp_path)
+    _wait_for_checkpoint(run_dir, process)
+    process.send_signal(first)
+    time.sleep(gap_s)
+    process.send_signal(second)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == code, stderr
+    assert "Traceback" not in stderr
+    assert f"{signal.Signals(first).name} at step" in stderr
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["status"] == "interrupted"
+    assert summary["error"].startswith(f"interrupted by {signal.Signals(first).name}")
+    resumed = run_cli("resume", str(run_dir), "-q", cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+
+
+def _unreadable_but_checksummed(checkpoint: Path) -> None:
+    """An object array in metrics.npy, with the manifest's size and CRC updated to match."""
+    from adamctl.store._checkpoint_files import file_digest
+
+    with open(checkpoint / "metrics.npy", "wb") as handle:
+        np.save(handle, np.array([{"x": 1}], dtype=object), allow_pickle=True)
+    manifest = json.loads((checkpoint / "manifest.json").read_text())
+    manifest["files"]["metrics.npy"] = dict(file_digest(checkpoint / "metrics.npy"))
+    (checkpoint / "manifest.json").write_text(json.dumps(manifest))
+
+
+def test_an_unreadable_newest_checkpoint_falls_back_to_the_previous(tmp_path, baseline):
+    config, run_dir = _config(tmp_path), tmp_path / "run"
+    killed = run_cli("train", str(config), "--run-dir", str(run_dir), "-q", cwd=tmp_path,
+                     env={"ADAMCTL_KILL_AT": "step:9"})
+    assert killed.returncode == -signal.SIGKILL
+    newest = RunDir(run_dir).checkpoint_dirs()[-1]
+    _unreadable_but_checksummed(newest)
+    resumed = run_cli("resume", str(run_dir), "-q", cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"checkpoint {newest} is damaged" in resumed.stderr
+    _assert_identical(_final_state(baseline), _final_state(run_dir))
+
+
+@pytest.mark.parametrize("text, problem", [
+    pytest.param("garbage\n1,2\n", 'no "epoch" column', id="no-epoch-column"),
+    pytest.param("epoch,step,loss,time_s\nx,1,0.5,1.0\n", "epoch 'x'", id="epoch-not-a-number"),
+])
+def test_a_malformed_metrics_csv_is_refused_naming_the_file(tmp_path, text, problem):
+    config, run_dir = _config(tmp_path), tmp_path / "run"
+    killed = run_cli("train", str(config), "--run-dir", str(run_dir), "-q", cwd=tmp_path,
+                     env={"ADAMCTL_KILL_AT": "step:9"})
+    assert killed.returncode == -signal.SIGKILL
+    (run_dir / "metrics.csv").write_text(text)
+    before = (run_dir / "summary.json").read_text()
+    resumed = run_cli("resume", str(run_dir), "-q", cwd=tmp_path)
+    assert resumed.returncode == 2, resumed.stderr
+    assert "Traceback" not in resumed.stderr and len(resumed.stderr.strip().splitlines()) == 1
+    assert f"{run_dir / 'metrics.csv'}" in resumed.stderr and problem in resumed.stderr
+    assert (run_dir / "summary.json").read_text() == before
+
+
+def test_divergence_before_any_checkpoint_says_there_is_none(tmp_path):
+    config = _config(tmp_path, {
+        "data": {"task": "regression"},
+        "model": {"preset": "logreg", "dropout": 0.0},
+        "optimizer": {"learning_rate": 1.0e30, "use_ema": False, "amsgrad": False,
+                      "gradient_accumulation_steps": None},
+        "training": {"checkpoint_every": None},
+    })
+    run_dir = tmp_path / "run"
+    process = run_cli("train", str(config), "--run-dir", str(run_dir), cwd=tmp_path)
+    assert process.returncode == 1
+    assert not RunDir(run_dir).checkpoint_dirs()
+    assert "no checkpoint was written before it" in process.stderr
+    assert "newest checkpoint" not in process.stderr
+
+
+def test_resume_of_a_completed_run_says_so_and_touches_nothing(tmp_path, baseline):
+    run_dir = tmp_path / "run"
+    shutil.copytree(baseline, run_dir)
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in run_dir.rglob("*") if p.is_file()}
+    again = run_cli("resume", str(run_dir), cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert f"{run_dir} already completed at step 18 (epoch 3)" in again.stderr
+    changed = run_cli("resume", str(run_dir), "--set", "optimizer.learning_rate=0.001",
+                      "--allow-drift", cwd=tmp_path)
+    assert changed.returncode == 2
+    assert "nothing was changed" in changed.stderr and "training.epochs=N" in changed.stderr
+    after = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in run_dir.rglob("*") if p.is_file()}
+    assert after == before
+    assert run_cli("resume", str(run_dir), "-q", cwd=tmp_path).returncode == 0

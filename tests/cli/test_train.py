@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +14,7 @@ import yaml
 from click.testing import CliRunner
 
 from adamctl.cli import cli
-from tests.helpers import run_cli
+from tests.helpers import adamctl_executable, run_cli
 
 
 def _train(*args: str, catch: bool = False):
@@ -43,7 +45,9 @@ def test_train_writes_complete_run_directory(write_config, tmp_path):
     ]
     # 256 examples, 25% held out -> 192 training examples -> 6 batches of 32.
     assert [row["step"] for row in rows] == ["6", "12"]
-    assert float(rows[0]["learning_rate"]) == pytest.approx(0.01)
+    # float32 values with their own shortest digits, not 0.009999999776482582.
+    assert rows[0]["learning_rate"] == "0.01"
+    assert all(len(row["loss"]) <= 12 for row in rows)
 
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["status"] == "completed"
@@ -51,6 +55,7 @@ def test_train_writes_complete_run_directory(write_config, tmp_path):
     assert summary["final"]["loss"] == pytest.approx(float(rows[-1]["loss"]))
     assert summary["best"]["val_loss"]["value"] == min(float(r["val_loss"]) for r in rows)
     assert summary["seed"] == 3
+    assert summary["final"]["learning_rate"] == 0.01
     assert set(summary["versions"]) >= {"adamctl", "keras", "backend", "python"}
     assert (run_dir / "model.weights.h5").stat().st_size > 0
 
@@ -196,11 +201,20 @@ def test_python_tag_is_refused(write_config, tmp_path):
     assert "pwned" not in result.output
 
 
-def test_debug_shows_the_traceback(write_config, tmp_path):
+@pytest.mark.parametrize("where", ["before-the-command", "after-the-command"])
+def test_debug_shows_the_traceback(write_config, tmp_path, where):
     config = write_config({"optimizer": {"beta_1": 1.5}})
-    result = CliRunner().invoke(cli, ["--debug", "train", str(config)])
+    args = ["--debug", "train", str(config)] if where == "before-the-command" else [
+        "train", str(config), "--debug"]
+    result = CliRunner().invoke(cli, args)
     assert result.exit_code == 2
     assert "Traceback" in result.stderr
+    assert "ADAMCTL_DEBUG" not in os.environ
+
+
+def test_every_command_takes_debug_after_its_name():
+    for name, command in cli.commands.items():
+        assert any(param.name == "debug" for param in command.params), name
 
 
 def test_malformed_set_is_a_usage_error(write_config):
@@ -242,6 +256,20 @@ def test_an_unexpected_failure_is_one_line_without_debug(write_config, tmp_path,
                                      "(run with --debug for the traceback)")
 
 
+def test_one_plain_line_per_epoch_when_stderr_is_not_a_terminal(write_config, tmp_path):
+    config = write_config()
+    result = _train(str(config), "--run-dir", str(tmp_path / "run"))
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stderr.splitlines() if line.startswith("epoch ")]
+    assert [line.split(" - ")[:2] for line in lines] == [["epoch 1/2", "6/6 steps"],
+                                                          ["epoch 2/2", "6/6 steps"]]
+    assert all(" - loss " in line and " - val_accuracy " in line for line in lines)
+    assert "\x1b" not in result.stderr  # no terminal control codes in a log file
+
+    quiet = _train(str(config), "--run-dir", str(tmp_path / "quiet"), "-q")
+    assert quiet.exit_code == 0 and "epoch" not in quiet.stderr
+
+
 def test_progress_display_on_a_terminal(write_config, tmp_path):
     import io
 
@@ -267,8 +295,15 @@ def test_train_on_another_backend(write_config, tmp_path, backend):
         pytest.skip(f"{backend} is not installed here, so the Keras {backend} backend cannot run")
     config = write_config({"backend": backend, "optimizer": {"amsgrad": True},
                            "training": {"checkpoint_every": 4}})
-    process = run_cli("train", str(config), "--run-dir", str(tmp_path / "run"), "-q", cwd=tmp_path)
+    # As a user runs it: no TF_CPP_MIN_LOG_LEVEL of ours in the environment.
+    environment = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    process = subprocess.run(
+        [adamctl_executable(), "train", str(config), "--run-dir", str(tmp_path / "run"), "-q"],
+        cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=300,
+    )
     assert process.returncode == 0, process.stderr[-2000:]
+    # Keras imports TensorFlow on these backends too; its start-up lines stay hidden.
+    assert process.stderr == ""
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
     assert summary["status"] == "completed" and summary["versions"]["backend"] == backend
     assert _rows(tmp_path / "run")[-1]["step"] == "12"
@@ -289,3 +324,48 @@ def test_run_files_take_the_mode_the_umask_gives(write_config, tmp_path, umask, 
              for name in ("config.yaml", "overrides.yaml", "metrics.csv", "summary.json",
                           "model.weights.h5")}
     assert modes == dict.fromkeys(modes, expected)
+
+
+def test_a_non_empty_directory_that_is_not_a_run_is_refused_untouched(write_config, tmp_path):
+    mine = tmp_path / "mine"
+    (mine / "checkpoints" / "ckpt-000000001").mkdir(parents=True)
+    (mine / "checkpoints" / "ckpt-000000001" / "notes.txt").write_text("mine")
+    (mine / "metrics.csv").write_text("my,own\n1,2\n")
+    before = sorted((p.relative_to(mine), p.is_file() and p.read_text()) for p in mine.rglob("*"))
+    result = run_cli("train", str(write_config()), "--run-dir", str(mine), cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert f"{mine} is not empty and holds no adamctl run; choose a new or empty --run-dir" \
+        in result.stderr
+    assert sorted((p.relative_to(mine), p.is_file() and p.read_text())
+                  for p in mine.rglob("*")) == before
+
+
+@pytest.mark.parametrize("run_dir", ["", ".", ".."])
+def test_a_run_dir_that_names_no_directory_of_its_own_is_refused(write_config, tmp_path, run_dir):
+    config = write_config()
+    before = sorted(tmp_path.iterdir())
+    result = run_cli("train", str(config), "--run-dir", run_dir, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert "does not name a directory of its own" in result.stderr
+    assert sorted(tmp_path.iterdir()) == before
+
+
+def test_a_full_disk_names_the_file_being_written(write_config, tmp_path):
+    """RLIMIT_FSIZE makes every write past 4 KiB fail with EFBIG, as a full disk fails with ENOSPC."""
+    import resource
+    import signal
+
+    def limit_file_size():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+
+    run_dir = tmp_path / "run"
+    config = write_config({"model": {"hidden": [256]}})  # a 32 KiB kernel: the first checkpoint fails
+    result = run_cli("train", str(config), "--run-dir", str(run_dir), cwd=tmp_path,
+                     preexec_fn=limit_file_size)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    # The first file past 4 KiB at the end of epoch 1 is the best weights (then the checkpoint).
+    assert f"cannot write {run_dir / 'model.best.weights.h5'}: File too large (EFBIG)" in result.stderr
+    assert not list(run_dir.glob(".tmp-*")), "a half-written temporary was left behind"
+    assert not (run_dir / "model.best.weights.h5").exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -10,6 +11,7 @@ import yaml
 from click.testing import CliRunner
 
 from adamctl.cli import cli
+from tests.helpers import TINY, adamctl_executable
 
 
 def test_validate_prints_every_default(write_config):
@@ -63,3 +65,16 @@ def test_validate_checks_layer_names_with_keras(write_config):
     result = CliRunner().invoke(cli, ["validate", str(bad)])
     assert result.exit_code == 2
     assert "model.layers[0].class_name" in result.stderr and "Dense" in result.stderr
+
+
+def test_validate_of_a_layers_list_prints_no_native_log(write_config, tmp_path):
+    # A layers list makes validate import Keras (and TensorFlow) to check the
+    # class names; run as a user runs it, without TF_CPP_MIN_LOG_LEVEL set.
+    raw = dict(TINY, model={"layers": [{"class_name": "Dense", "units": 8, "activation": "relu"},
+                                       {"class_name": "Dense", "units": 3}]})
+    config = write_config(text=yaml.safe_dump(raw))
+    environment = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    process = subprocess.run([adamctl_executable(), "validate", str(config)], cwd=tmp_path,
+                             env=environment, capture_output=True, text=True, timeout=300)
+    assert process.returncode == 0, process.stderr
+    assert process.stderr == ""

@@ -80,3 +80,36 @@ def test_log_spacing_is_detected_from_the_values():
     assert not plots.is_log_spaced([0.8, 0.9, 0.95])
     assert not plots.is_log_spaced(["adam", "sgd"])
     assert not plots.is_log_spaced(np.array([0.0, 1.0, 100.0]))
+
+
+def _luminance(color):
+    """WCAG relative luminance of a matplotlib colour."""
+    from matplotlib.colors import to_rgb
+
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in to_rgb(color)]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _behind(text, cell_rgb):
+    """The colour a cell's text is read against: the cell, under the text's box if it has one."""
+    box = text.get_bbox_patch()
+    if box is None:
+        return cell_rgb
+    *face, alpha = box.get_facecolor()
+    return tuple(alpha * f + (1 - alpha) * c for f, c in zip(face, cell_rgb[:3]))
+
+
+@pytest.mark.parametrize("mode", ["min", "max"])
+def test_heatmap_text_is_readable_on_bright_and_dark_cells(mode):
+    result = compare(_two_key_results(), metric="val_loss", mode=mode)
+    figure = plots.heatmap_figure(result)
+    axes = figure.axes[0]
+    image = axes.images[0]
+    values = image.get_array()
+    for text in axes.texts:
+        column, row = (round(v) for v in text.get_position())
+        cell = image.to_rgba(values[row, column])
+        lighter, darker = sorted([_luminance(text.get_color()), _luminance(_behind(text, cell))],
+                                 reverse=True)
+        # WCAG AA contrast for normal text.
+        assert (lighter + 0.05) / (darker + 0.05) >= 4.5, text.get_text()

@@ -37,9 +37,12 @@ def test_grid_option_is_the_override_of_sweep_grid_key(text, spec):
     pytest.param("optimizer.beta_1=", "--grid optimizer.beta_1=: must be KEY.PATH=VALUES, for "
                  "example optimizer.beta_1=0.8,0.9 or optimizer.epsilon=log:1e-8:1e-2:7",
                  id="no-values"),
-    pytest.param("optimizer.epsilon=log:1e-8:1e-2", "--grid optimizer.epsilon=log:1e-8:1e-2: "
-                 "sweep.grid.optimizer.epsilon = 'log:1e-8:1e-2': a range is log:LO:HI:N, for "
-                 "example log:1e-8:1e-2:7", id="range-missing-count"),
+    pytest.param("optimizer.epsilon=log:1e-8", "--grid optimizer.epsilon=log:1e-8: "
+                 "sweep.grid.optimizer.epsilon = 'log:1e-8': a range is log:LO:HI:N, for "
+                 "example log:1e-8:1e-2:7 (or log:LO:HI for a search)", id="range-missing-high"),
+    pytest.param("data.batch_size=int:1:8:3", "--grid data.batch_size=int:1:8:3: "
+                 "sweep.grid.data.batch_size = 'int:1:8:3': a range is int:LO:HI, for "
+                 "example int:1:8", id="int-range-with-count"),
     pytest.param("model.hidden=[8", "--grid model.hidden=[8: sweep.grid.model.hidden: not valid "
                  "YAML: while parsing a flow sequence, expected ',' or ']', but got '<stream "
                  "end>' (column 3)", id="bad-yaml"),

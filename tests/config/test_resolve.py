@@ -38,9 +38,10 @@ def test_empty_section_means_its_defaults(section):
     pytest.param("training:\n  zzz: 1\n",
                  "{f}:2: training.zzz: unknown key in training; the keys are epochs, "
                  "steps_per_epoch, mixed_precision, deterministic, checkpoint_every, "
-                 "keep_checkpoints", id="no-close-match-lists-the-keys"),
+                 "keep_checkpoints, max_time, early_stopping, "
+                 "diagnostics_every", id="no-close-match-lists-the-keys"),
     pytest.param("1: x\n", '{f}:1: [1]: unknown top-level key; the keys are name, seed, backend, '
-                 'device, data, model, optimizer, training, sweep', id="non-string-key"),
+                 'device, data, model, optimizer, training, sweep, logging', id="non-string-key"),
 ])
 def test_unknown_key_is_refused_with_the_closest_name(tmp_path, text, message):
     path = write(tmp_path, text)
@@ -123,8 +124,8 @@ def test_out_of_range_value_names_key_value_and_range(key, value, allowed):
 @pytest.mark.parametrize("key, value, message", [
     pytest.param("backend", "tensorflw", "backend = 'tensorflw': must be one of tensorflow, jax "
                  'or torch (did you mean "tensorflow"?)', id="backend-typo"),
-    pytest.param("device", "cuda", "device = 'cuda': must be one of auto, cpu or gpu",
-                 id="device-no-suggestion"),
+    pytest.param("device", "cuda", "device = 'cuda': must be auto, cpu, gpu, or gpu:N with N a "
+                 "GPU index (gpu:0, gpu:1...)", id="device-no-suggestion"),
     pytest.param("data.task", "clasification", "data.task = 'clasification': must be one of "
                  'classification or regression (did you mean "classification"?)', id="task"),
     pytest.param("training.mixed_precision", "float16", "training.mixed_precision = 'float16': "

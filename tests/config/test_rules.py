@@ -47,6 +47,13 @@ def test_data_file_is_found_relative_to_the_config_not_the_working_directory(tmp
                  id="missing-file"),
     pytest.param("{source: npz, path: .}", "{f}:1: data.path = '.': is not a file: {d}",
                  id="directory"),
+    pytest.param('{source: csv, path: "a\\0b.csv", target: y}', "{f}:1: data.path = "
+                 "'a\\x00b.csv': is not a usable path (embedded null byte)", id="nul-byte"),
+    pytest.param(f"{{source: npz, path: {'x' * 300}}}", f"{{f}}:1: data.path = '{'x' * 100}...': "
+                 "is not a usable path (File name too long)", id="name-too-long"),
+    pytest.param("{source: synthetic, path: ~no-such-user-here/x.csv}", "{f}:1: data.path = "
+                 "'~no-such-user-here/x.csv': is not a usable path (Could not determine home "
+                 "directory)", id="unknown-user"),
     pytest.param("{source: parquet, target: y}", "{f}:1: data.path: is required for "
                  "data.source parquet: the file to read, relative to the config file",
                  id="no-path"),

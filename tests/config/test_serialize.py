@@ -135,7 +135,8 @@ def test_diff_lists_each_changed_value_in_schema_order(optimizer_as_given):
                    "optimizer": {"learning_rate": {"schedule": "CosineDecay", "decay_steps": 20},
                                  "amsgrad": True},
                    "sweep": {"seeds": [1]}})
-    sweep = {"grid": {}, "seeds": [1], "metric": "val_loss", "mode": "auto"}
+    sweep = {"grid": {}, "search": "grid", "trials": None, "prune": None, "seeds": [1],
+             "metric": "val_loss", "mode": "auto"}
     assert diff_configs(old, new) == [
         ("seed", 0, 2),
         ("model.hidden", [64, 64], [8]),

@@ -11,7 +11,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from adamctl.errors import CheckpointError, RunLocked
+from adamctl.errors import CheckpointError, RunLocked, UsageError, WriteFailed
 from adamctl.store import checkpoint as store
 from adamctl.store.checkpoint import (
     CheckpointData,
@@ -71,7 +71,7 @@ def test_a_crash_mid_write_leaves_no_checkpoint_and_keeps_the_previous(tmp_path,
         raise OSError("disk full")
 
     monkeypatch.setattr(store, "_write_json", crash)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(WriteFailed, match="cannot write the checkpoint .*ckpt-000000020: disk full"):
         write_checkpoint(run, _data(20), keep=3)
     assert [p.name for p in run.checkpoint_dirs()] == ["ckpt-000000010"]
     assert not list(run.checkpoints_root.glob(".tmp-*"))
@@ -172,3 +172,108 @@ def test_a_checkpoint_moved_aside_by_a_dead_writer_is_put_back(tmp_path):
     write_checkpoint(run, _data(20), keep=3)
     assert [p.name for p in run.checkpoint_dirs()] == ["ckpt-000000010", "ckpt-000000020"]
     assert verify_checkpoint(run.checkpoint_dir(10)) is None
+
+
+def _reseal(folder, name):
+    """Record ``name``'s current size and CRC in the manifest: damage a CRC cannot catch."""
+    from adamctl.store._checkpoint_files import file_digest
+
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["files"][name] = dict(file_digest(folder / name))
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+
+
+def _object_array(folder):
+    with open(folder / "metrics.npy", "wb") as handle:
+        np.save(handle, np.array([{"x": 1}], dtype=object), allow_pickle=True)
+    _reseal(folder, "metrics.npy")
+
+
+def _absurd_header(folder):
+    with open(folder / "metrics.npy", "wb") as handle:
+        np.lib.format.write_array_header_2_0(
+            handle, {"descr": "<f4", "fortran_order": False, "shape": (1 << 40, 1 << 20)})
+    _reseal(folder, "metrics.npy")
+
+
+def _bad_manifest_entry(folder):
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["files"]["model.npy"] = "not a digest"
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+
+
+def _bad_state(folder):
+    state = json.loads((folder / "state.json").read_text())
+    state["step"] = "twelve"
+    (folder / "state.json").write_text(json.dumps(state))
+    _reseal(folder, "state.json")
+
+
+def _bad_array_list(folder):
+    state = json.loads((folder / "state.json").read_text())
+    state["arrays"]["model"] = {"not": "a list"}
+    (folder / "state.json").write_text(json.dumps(state))
+    _reseal(folder, "state.json")
+
+
+@pytest.mark.parametrize("damage", [
+    pytest.param(_object_array, id="object-array"),
+    pytest.param(_absurd_header, id="absurd-header"),
+    pytest.param(_bad_manifest_entry, id="bad-manifest-entry"),
+    pytest.param(_bad_state, id="bad-state"),
+    pytest.param(_bad_array_list, id="bad-array-list"),
+])
+def test_a_checksummed_but_unreadable_checkpoint_is_skipped_for_the_previous(tmp_path, damage):
+    run = RunDir(tmp_path)
+    for step in (10, 20):
+        write_checkpoint(run, _data(step), keep=5)
+    damage(run.checkpoint_dir(20))
+    with pytest.raises(CheckpointError, match="ckpt-000000020"):
+        read_checkpoint(run.checkpoint_dir(20))
+    warnings = []
+    assert latest_valid_checkpoint(run, warn=warnings.append) == run.checkpoint_dir(10)
+    assert len(warnings) == 1 and "falling back to ckpt-000000010" in warnings[0]
+
+
+def test_pruning_deletes_only_checkpoints_this_run_wrote(tmp_path):
+    run = RunDir(tmp_path)
+    foreign = run.checkpoint_dir(1)
+    foreign.mkdir(parents=True)
+    (foreign / "precious.txt").write_text("not adamctl's")
+    for step in (10, 20, 30):
+        write_checkpoint(run, _data(step), keep=1)
+    assert (foreign / "precious.txt").read_text() == "not adamctl's"
+    assert [p.name for p in run.checkpoint_dirs()] == ["ckpt-000000001", "ckpt-000000030"]
+
+
+def test_a_run_without_an_index_prunes_only_checkpoints_that_verify(tmp_path):
+    run = RunDir(tmp_path)
+    for step in (10, 20):
+        write_checkpoint(run, _data(step), keep=5)
+    run.checkpoint_index_path.unlink()  # as a run written before the index existed
+    (run.checkpoint_dir(5)).mkdir()
+    write_checkpoint(run, _data(30), keep=1)
+    assert [p.name for p in run.checkpoint_dirs()] == ["ckpt-000000005", "ckpt-000000030"]
+
+
+def test_a_symlinked_checkpoints_folder_is_refused_not_followed(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    for step in (1, 2, 3):
+        (elsewhere / f"ckpt-{step:09d}").mkdir(parents=True)
+    run = RunDir(tmp_path / "run")
+    run.root.mkdir()
+    run.checkpoints_root.symlink_to(elsewhere, target_is_directory=True)
+    with pytest.raises(UsageError, match="is a symbolic link"):
+        write_checkpoint(run, _data(10), keep=1)
+    assert sorted(p.name for p in elsewhere.iterdir()) == [f"ckpt-{s:09d}" for s in (1, 2, 3)]
+
+
+def test_a_symlinked_lock_is_refused_and_its_target_untouched(tmp_path):
+    target = tmp_path / "precious.txt"
+    target.write_text("keep me")
+    run = RunDir(tmp_path / "run")
+    run.root.mkdir()
+    run.lock_path.symlink_to(target)
+    with pytest.raises(UsageError, match=r"\.lock is a symbolic link"):
+        RunLock(run).acquire()
+    assert target.read_text() == "keep me"

@@ -35,3 +35,23 @@ def test_create_refuses_a_directory_with_a_run(tmp_path):
     run.config_path.write_text("name: x\n")
     with pytest.raises(UsageError, match=r'already has a run; use "adamctl resume .*r"'):
         run.create()
+
+
+def test_create_refuses_a_non_empty_directory_that_is_not_a_run(tmp_path):
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "metrics.csv").write_text("my data\n")
+    with pytest.raises(UsageError, match="is not empty and holds no adamctl run; choose a new"):
+        RunDir(tmp_path / "mine").create()
+    assert (tmp_path / "mine" / "metrics.csv").read_text() == "my data\n"
+
+
+def test_create_accepts_a_directory_holding_only_a_lock(tmp_path):
+    (tmp_path / "r").mkdir()
+    (tmp_path / "r" / ".lock").write_text("")
+    RunDir(tmp_path / "r").create()
+
+
+@pytest.mark.parametrize("path", ["", ".", "..", "/", "a/.."])
+def test_create_refuses_paths_that_name_no_directory_of_their_own(path):
+    with pytest.raises(UsageError, match="does not name a directory of its own"):
+        RunDir(path).check_new()

@@ -67,3 +67,80 @@ def test_resume_with_more_epochs_continues_exactly_as_one_longer_run(tmp_path):
 def test_resume_of_a_directory_without_a_run_names_it(tmp_path):
     with pytest.raises(UsageError, match="is not a run directory"):
         resume(RunDir(tmp_path / "empty").root)
+
+
+def _cut_run(tmp_path, name: str, **training):
+    """A 2-epoch run stopped after its first epoch: a 1-epoch run whose config then says 2."""
+    _fresh_keras()
+    run = train(_config(epochs=1, **training), run_dir=tmp_path / name).run_dir
+    return run
+
+
+def test_an_allowed_learning_rate_drift_is_the_rate_trained_with(tmp_path):
+    from adamctl.store.inspect import describe_checkpoint
+    from adamctl.store.checkpoint import read_checkpoint
+
+    plain = _cut_run(tmp_path, "plain")
+    _fresh_keras()
+    resume(plain.root, overrides=["training.epochs=2"], allow_drift=True, warn=pytest.fail)
+    drifted = _cut_run(tmp_path, "drifted")
+    _fresh_keras()
+    resume(drifted.root, overrides=["training.epochs=2", "optimizer.learning_rate=0.0001"],
+           allow_drift=True, warn=pytest.fail)
+
+    rates = list(metrics_frame(drifted)["learning_rate"])
+    assert rates[0] == pytest.approx(0.01) and rates[1] == pytest.approx(0.0001)
+    assert metrics_frame(drifted)["loss"].iloc[1] != metrics_frame(plain)["loss"].iloc[1]
+    newest = describe_checkpoint(read_checkpoint(drifted.checkpoint_dirs()[-1]))
+    assert newest["optimizer_scalars"]["learning_rate"] == pytest.approx(0.0001)
+
+
+def test_a_constant_rate_can_become_a_schedule_on_resume(tmp_path):
+    run = _cut_run(tmp_path, "run")
+    schedule = ("optimizer.learning_rate={schedule: ExponentialDecay, initial_learning_rate: 0.01,"
+                " decay_steps: 6, decay_rate: 0.5}")
+    _fresh_keras()
+    resumed = resume(run.root, overrides=["training.epochs=2", schedule], allow_drift=True,
+                     warn=pytest.fail)
+    assert resumed.status == "completed"
+    # The schedule continues from the checkpoint's 6 steps: 0.01 * 0.5 ** (12 / 6).
+    assert metrics_frame(run)["learning_rate"].iloc[1] == pytest.approx(0.0025)
+
+
+def _files(root):
+    return {path: (path.read_bytes(), path.stat().st_mtime_ns)
+            for path in sorted(root.rglob("*")) if path.is_file()}
+
+
+def test_resume_of_a_completed_run_changes_no_file(tmp_path):
+    run = _cut_run(tmp_path, "run")
+    before = _files(run.root)
+    _fresh_keras()
+    result = resume(run.root, warn=pytest.fail)
+    assert result.status == "completed"
+    assert "already completed at step 6 (epoch 1)" in result.note
+    assert "training.epochs" in result.note
+    with pytest.raises(UsageError, match="already completed.*nothing was changed"):
+        resume(run.root, overrides=["optimizer.learning_rate=0.001"], allow_drift=True)
+    assert _files(run.root) == before
+
+
+def test_resume_of_a_sweep_directory_names_the_sweep_command(tmp_path):
+    (tmp_path / "sweep").mkdir()
+    (tmp_path / "sweep" / "sweep.yaml").write_text("{}\n")
+    with pytest.raises(UsageError, match=r"adamctl sweep --resume .*trials/<id>"):
+        resume(tmp_path / "sweep")
+
+
+def test_a_schedule_can_become_a_constant_rate_on_resume(tmp_path):
+    _fresh_keras()
+    schedule = {"schedule": "ExponentialDecay", "initial_learning_rate": 0.01,
+                "decay_steps": 6, "decay_rate": 0.5}
+    config = config_from_dict(merge(TINY, {"training": {"epochs": 1},
+                                           "optimizer": {"learning_rate": schedule}}))
+    run = train(config, run_dir=tmp_path / "run").run_dir
+    _fresh_keras()
+    resumed = resume(run.root, overrides=["training.epochs=2", "optimizer.learning_rate=0.003"],
+                     allow_drift=True, warn=pytest.fail)
+    assert resumed.status == "completed"
+    assert list(metrics_frame(run)["learning_rate"]) == [0.005, 0.003]

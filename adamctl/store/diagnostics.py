@@ -1,0 +1,88 @@
+"""``diagnostics.csv`` and ``diagnostics_scalars.csv``: the one reader and writer (no Keras needed).
+
+``diagnostics.csv`` has one row per (step, variable), the ``all`` row first
+at each step; ``diagnostics_scalars.csv`` one row per diagnostics step. Both
+are rewritten whole and atomically at each diagnostics step, so a kill never
+leaves half a row; a resume keeps the rows up to its checkpoint's step.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from pathlib import Path
+from typing import Any
+
+from adamctl._atomic import atomic_write_text
+from adamctl.store.rundir import RunDir
+
+__all__ = ["DIAGNOSTICS_COLUMNS", "SCALAR_COLUMNS", "diagnostics_frames", "latest_diagnostics",
+           "read_rows", "rows_up_to", "write_rows"]
+
+DIAGNOSTICS_COLUMNS = ("step", "variable", "epsilon_dominated", "effective_lr_p01",
+                       "effective_lr_p50", "effective_lr_p99", "update_to_weight",
+                       "update_saturated", "update_alignment", "grad_to_v", "vhat_gap")
+SCALAR_COLUMNS = ("step", "t", "learning_rate", "beta_1", "beta_2", "alpha_t", "rho_t", "r_t")
+
+
+def write_rows(path: Path, columns: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
+    """Rewrite ``path`` atomically with ``rows`` (floats in full precision, None as empty)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({key: _format(row.get(key)) for key in columns})
+    atomic_write_text(Path(path), buffer.getvalue())
+
+
+def _format(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return ""
+    return repr(value) if isinstance(value, float) else value
+
+
+def read_rows(path: Path) -> list[dict[str, str]]:
+    """The rows of an existing file, as strings; none if it is absent."""
+    path = Path(path)
+    if not path.exists():
+        return []
+    with path.open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def rows_up_to(path: Path, step: int) -> list[dict[str, str]]:
+    """The rows of ``path`` at steps <= ``step``: what a resume from that step keeps."""
+    return [row for row in read_rows(path) if int(row["step"]) <= step]
+
+
+def diagnostics_frames(run: RunDir) -> tuple[Any, Any] | None:
+    """``(diagnostics, scalars)`` DataFrames of ``run``, or None when it has no diagnostics."""
+    if not run.diagnostics_path.is_file():
+        return None
+    import pandas as pd
+
+    table = pd.read_csv(run.diagnostics_path)
+    scalars = (pd.read_csv(run.diagnostics_scalars_path) if run.diagnostics_scalars_path.is_file()
+               else pd.DataFrame(columns=list(SCALAR_COLUMNS)))
+    return table, scalars
+
+
+def latest_diagnostics(run: RunDir) -> dict[str, Any] | None:
+    """``{"step": N, "rows": [...]}``: the newest diagnostics step, per variable, as floats.
+
+    None when the run has no diagnostics. Empty cells become None.
+    """
+    rows = read_rows(run.diagnostics_path)
+    if not rows:
+        return None
+    step = max(int(row["step"]) for row in rows)
+    latest = [{key: _parse(key, value) for key, value in row.items() if key != "step"}
+              for row in rows if int(row["step"]) == step]
+    return {"step": step, "rows": latest}
+
+
+def _parse(key: str, value: str) -> Any:
+    if key == "variable":
+        return value
+    return float(value) if value != "" else None
