@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import signal
 import warnings
 from contextlib import contextmanager
@@ -30,7 +29,8 @@ if TYPE_CHECKING:
     import keras
     from rich.console import Console
 
-__all__ = ["RunResult", "train", "save_model_atomic", "save_weights_atomic", "run_session", "new_loop_state"]
+__all__ = ["RunResult", "train", "save_model_atomic", "save_weights_atomic", "run_session",
+           "new_loop_state", "begin_run", "session_hooks"]
 
 
 @dataclass
@@ -81,14 +81,25 @@ def train(
     session = prepare(config, file=file)
     run.create()
     with RunLock(run):
-        write_config(config, run.config_path)
-        atomic_write_text(run.overrides_path, yaml.safe_dump(list(overrides)))
-        write_environment(run, installed_packages())
-        state = new_loop_state(session)
-        summary = RunSummary.start(run.summary_path, **_identity(session, run, state),
-                                   provenance=provenance(file, on_gpu=session.on_gpu))
+        state, summary = begin_run(session, run, overrides=overrides, file=file)
         hooks = [make(state) for make in extra_callbacks]
         return run_session(session, run, state, summary, console=console, extra=hooks)
+
+
+def begin_run(session: Session, run: RunDir, *, overrides: Sequence[str] = (),
+              file: str | Path | None = None) -> tuple[LoopState, RunSummary]:
+    """Write what a new run holds before its first step; its loop state and summary.
+
+    The run directory exists and is locked. config.yaml, overrides.yaml and
+    environment.txt are written, and summary.json says ``running``.
+    """
+    write_config(session.config, run.config_path)
+    atomic_write_text(run.overrides_path, yaml.safe_dump(list(overrides)))
+    write_environment(run, installed_packages())
+    state = new_loop_state(session)
+    summary = RunSummary.start(run.summary_path, **_identity(session, run, state),
+                               provenance=provenance(file, on_gpu=session.on_gpu))
+    return state, summary
 
 
 def new_loop_state(session: Session) -> LoopState:
@@ -132,16 +143,8 @@ def run_session(
     console: Console | None, extra: Sequence[keras.callbacks.Callback] = (),
 ) -> RunResult:
     """Run the loop from ``state`` with the standard callbacks and settle the status."""
-    checkpointing = _checkpointing(session, run, state)
-    hooks = (_callbacks(run, state, summary, console) + _diagnostics(session, run, state)
-             + _loggers(session, run, state, summary) + [checkpointing] + list(extra) + _fault_injection(state))
-    best = _best_epoch(session, run, state, summary)
-    if best is not None:
-        hooks.insert(1, best)  # after metrics.csv, before summary.json and the checkpoint
-    if session.config.training.max_time is not None:
-        from adamctl.training.callbacks.max_time import MaxTime
-
-        hooks.append(MaxTime(state, session.config.training.max_time))
+    hooks, checkpointing = session_hooks(session, run, state, summary, console=console,
+                                         extra=extra)
     data = session.config.data
     with StopOnSignal() as stop, _closing_loggers(hooks, summary):
         try:
@@ -167,6 +170,24 @@ def run_session(
             _timed_out(run, state, summary, session.config.training.max_time,
                        saved=checkpointing.save_now())
         return _settle(session, run, state, summary)
+
+
+def session_hooks(
+    session: Session, run: RunDir, state: LoopState, summary: RunSummary, *,
+    console: Console | None = None, extra: Sequence[keras.callbacks.Callback] = (),
+) -> tuple[list[keras.callbacks.Callback], keras.callbacks.Callback]:
+    """A run's callbacks in their order, and among them the checkpointing one."""
+    checkpointing = _checkpointing(session, run, state)
+    hooks = (_callbacks(run, state, summary, console) + _diagnostics(session, run, state)
+             + _loggers(session, run, state, summary) + [checkpointing] + list(extra) + _fault_injection(state))
+    best = _best_epoch(session, run, state, summary)
+    if best is not None:
+        hooks.insert(1, best)  # after metrics.csv, before summary.json and the checkpoint
+    if session.config.training.max_time is not None:
+        from adamctl.training.callbacks.max_time import MaxTime
+
+        hooks.append(MaxTime(state, session.config.training.max_time))
+    return hooks, checkpointing
 
 
 @contextmanager
@@ -391,21 +412,8 @@ def save_weights_atomic(model: keras.Model, path: Path) -> None:
 
 
 def weights_h5_bytes(model: keras.Model) -> bytes:
-    """The bytes ``model.save_weights("x.weights.h5")`` would write, built in memory.
+    """The bytes ``model.save_weights("x.weights.h5")`` would write, built in memory
+    (see :mod:`adamctl.training.weights_file`)."""
+    from adamctl.training.weights_file import weights_h5_bytes as build
 
-    Keras's public ``save_weights`` takes only a file name; its own writer,
-    ``H5IOStore``, also takes an ``io.BytesIO`` (Keras uses that form inside
-    ``.keras`` archives), and ``_save_state`` is what ``save_weights`` calls
-    with it. Both are internal to Keras, whose version ``pyproject.toml`` pins;
-    the round trip through ``model.load_weights`` is tested.
-    """
-    from keras.src.saving import saving_lib
-
-    buffer = io.BytesIO()
-    store = saving_lib.H5IOStore(buffer, mode="w")
-    try:
-        saving_lib._save_state(model, weights_store=store, assets_store=None,
-                               inner_path="", visited_saveables=set())
-    finally:
-        store.close()
-    return buffer.getvalue()
+    return build(model)
