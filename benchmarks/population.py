@@ -8,7 +8,9 @@ wall time), and the exactness verdict: every trial's model.weights.h5
 arrays and metrics.csv (without its wall-time column) compared byte for
 byte between the local sweep and each population sweep.
 
-    python benchmarks/population.py [--side 8] [--epochs 5] [--sizes 1,4,16,64]
+    python benchmarks/population.py [--side 8] [--epochs 5] [--sizes auto,4,16,64]
+
+A size of ``auto`` leaves ``--population-size`` out (the executor's choice).
 
 Target (a 64-trial grid, epochs 5): the population at most 1/5 of the
 local executor's wall time (goal 1/10), every trial identical.
@@ -78,7 +80,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--side", type=int, default=8, help="grid points per axis (side^2 trials)")
     parser.add_argument("--epochs", type=int, default=5)
-    parser.add_argument("--sizes", default="1,4,16,64", help="population sizes to measure")
+    parser.add_argument("--sizes", default="auto,4,16,64",
+                        help="population sizes to measure (auto: the executor's choice)")
     args = parser.parse_args()
     trials = args.side ** 2
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
@@ -91,9 +94,10 @@ def main() -> None:
               f"{'x local':>9}  identical")
         print(f"{'local':<16}{base:9.1f}{trials / base * 60:12.1f}{steps / base:16.0f}"
               f"{1.0:9.2f}  -")
-        for size in (int(s) for s in args.sizes.split(",")):
+        for size in args.sizes.split(","):
             where = Path(scratch) / f"population-{size}"
-            wall = _sweep(where, args, "--executor", "population", "--population-size", str(size))
+            chosen = () if size == "auto" else ("--population-size", size)
+            wall = _sweep(where, args, "--executor", "population", *chosen)
             same, total = _identical(local, where)
             print(f"{'population P=' + str(size):<16}{wall:9.1f}{trials / wall * 60:12.1f}"
                   f"{steps / wall:16.0f}{base / wall:9.2f}  {same}/{total}")

@@ -44,7 +44,8 @@ __all__ = ["command"]
                    "differing only in optimizer settings and seed train together in one "
                    "compiled step, each bit-identical to its separate run.")
 @click.option("--population-size", type=click.IntRange(min=1), metavar="N", default=None,
-              help="With --executor population: at most N trials per population (default 16).")
+              help="With --executor population: at most N trials per population (default: "
+                   "an even split over the workers, at most 64).")
 @click.option("--address", metavar="ADDR", help="With --executor ray: the cluster to join.")
 @click.option("--sweep-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Write the sweep here instead of runs/<name>-sweep-<YYYYmmdd-HHMMSS>/.")

@@ -1,20 +1,18 @@
-"""Population sweeps: trials differing only in Adam's settings and seed, trained in one step.
+"""Population sweeps: trials differing only in Adam's settings and seed, trained together.
 
 A population is an optimization, never a change of results: every member
-keeps its own Keras model, its own adamctl Adam, its own data order and
-dropout stream, and writes its own ordinary run directory; one compiled
-step advances all members, so the per-step dispatch is paid once for the
-population. Importing this package does not import Keras.
+keeps its own initial weights, Adam settings and state, data order and
+metrics, and writes its own ordinary run directory; one compiled step
+advances all members, so the per-step dispatch is paid once for the
+population. Two engines do it: *stacked* (members as slices of stacked
+variables, for MLPs) and *replicated* (each member's own Keras step side by
+side, for any model); each is used only after its shadow check shows it
+bit-identical to separate runs on this machine. Importing this package
+does not import Keras.
 """
 
-from adamctl.population.grouping import Grouping, group_trials
+from adamctl.population.grouping import AUTO_MAX_SIZE, Grouping, group_trials
+from adamctl.population.jobs import PopulationJob, PopulationPlan, plan_populations
 
-__all__ = ["Grouping", "group_trials", "run_population"]
-
-
-def __getattr__(name: str):
-    if name == "run_population":
-        from adamctl.population.executor import run_population
-
-        return run_population
-    raise AttributeError(f"module 'adamctl.population' has no attribute {name!r}")
+__all__ = ["AUTO_MAX_SIZE", "Grouping", "group_trials", "PopulationJob", "PopulationPlan",
+           "plan_populations"]

@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
-__all__ = ["Grouping", "group_trials", "FREE_KEYS"]
+__all__ = ["Grouping", "group_trials", "FREE_KEYS", "AUTO_MAX_SIZE"]
 
 # Top-level config keys that members of one population may differ in.
 FREE_KEYS = ("optimizer", "seed", "name")
@@ -42,24 +42,46 @@ def _key(config: Mapping[str, Any]) -> str:
     return json.dumps(fixed, sort_keys=True, default=str)
 
 
-def group_trials(configs: Mapping[str, Mapping[str, Any]], *, size: int) -> Grouping:
-    """Split ``configs`` (by trial id, in order) into populations of at most ``size``.
+# The largest population chosen automatically. Measured on the quickstart MLP
+# (2 cores): a step of 16 members cost 2.5 ms, of 64 members 6.5 ms, against
+# about 3.5 ms for one separate step; beyond 64 the per-member gain levels
+# off while a population's memory and its time to first result keep growing.
+AUTO_MAX_SIZE = 64
 
-    Groups are the trials equal outside :data:`FREE_KEYS`; each group is cut
-    into chunks of ``size``; a chunk of one trial is left to run alone.
+
+def group_trials(configs: Mapping[str, Mapping[str, Any]], *, size: int | None,
+                 workers: int = 1) -> Grouping:
+    """Split ``configs`` (by trial id, in order) into populations.
+
+    Groups are the trials equal outside :data:`FREE_KEYS`. With ``size``,
+    each group is cut into chunks of ``size``; without, into as few chunks
+    of at most :data:`AUTO_MAX_SIZE` as keep ``workers`` processes busy,
+    of even sizes. A chunk of one trial is left to run alone.
     """
     groups: dict[str, list[str]] = {}
     for trial_id, config in configs.items():
         groups.setdefault(_key(config), []).append(trial_id)
     grouping = Grouping()
     for members in groups.values():
-        for start in range(0, len(members), max(1, size)):
-            chunk = members[start:start + max(1, size)]
+        start = 0
+        for length in _chunk_sizes(len(members), size, workers):
+            chunk = members[start:start + length]
+            start += length
             (grouping.populations.append(chunk) if len(chunk) > 1
              else grouping.alone.extend(chunk))
     if grouping.alone:
-        grouping.why_alone = _why_alone(configs, grouping.alone, size)
+        grouping.why_alone = _why_alone(configs, grouping.alone, size or AUTO_MAX_SIZE)
     return grouping
+
+
+def _chunk_sizes(count: int, size: int | None, workers: int) -> list[int]:
+    """Population sizes for a group of ``count`` trials."""
+    if size is not None:
+        size = max(1, size)
+        return [size] * (count // size) + ([count % size] if count % size else [])
+    parts = max(-(-count // AUTO_MAX_SIZE), min(max(1, workers), count // 2) or 1)
+    base, extra = divmod(count, parts)
+    return [base + 1] * extra + [base] * (parts - extra)
 
 
 def _why_alone(configs: Mapping[str, Mapping[str, Any]], alone: Sequence[str], size: int) -> str:

@@ -1,9 +1,12 @@
 """One member of a population: a trial's own session, run directory, loop state and hooks.
 
 A member does everything a separate ``adamctl train`` does, with the same
-functions (:mod:`adamctl.training.run`'s callbacks, checkpointing, summary
-and settling, :mod:`adamctl.training.loop`'s epoch end), except taking its
-steps: the population's one compiled step does that for all members.
+functions (:func:`adamctl.training.run.begin_run` and
+:func:`~adamctl.training.run.session_hooks` for its files and callbacks,
+its settling and interrupt handling), except taking its steps: the
+population's engine does that for all members. The member's
+``session.model`` holds the member's state whenever its hooks run (the
+engine syncs it first).
 """
 
 from __future__ import annotations
@@ -15,11 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import yaml
 
-from adamctl._atomic import atomic_write_text
-from adamctl.config import config_from_dict, write_config
-from adamctl.errors import TrainingDiverged
+from adamctl.errors import Interrupted, TrainingDiverged
 from adamctl.store import RunDir
 from adamctl.store.lock import RunLock
 from adamctl.store.summary import RunSummary, summary_of
@@ -28,7 +28,7 @@ from adamctl.training.loop import LoopState, StopReason, epoch_batches
 if TYPE_CHECKING:
     from adamctl.training.session import Session
 
-__all__ = ["Member", "build_member"]
+__all__ = ["Member"]
 
 
 @dataclass
@@ -39,34 +39,38 @@ class Member:
     run: RunDir
     session: Session
     state: LoopState
+    optimizer: Any = None  # the member's own Adam when its model is shared (stacked engine)
     summary: RunSummary | None = None
     loop: Any = None
     checkpointing: Any = None
     batches: list[np.ndarray] = field(default_factory=list)
-    train_logs: dict[str, float] = field(default_factory=dict)
+    answered: bool = False  # finish() has reported its outcome
+    _signum: int | None = None
+    _at_boundary: bool = True
+
+    @classmethod
+    def of(cls, trial_id: str, run_dir: str | Path, session: Session, **extra: Any) -> "Member":
+        from adamctl.training.run import new_loop_state
+
+        return cls(trial_id, RunDir(Path(run_dir)), session, new_loop_state(session), **extra)
 
     @property
     def model(self):
         return self.session.model
 
     def open(self, locks: ExitStack, *, population: dict[str, Any]) -> None:
-        """Create the run directory, config, summary and hooks, exactly as ``train`` does."""
+        """Create the run directory, its files and the hooks, exactly as ``train`` does."""
         import keras
 
-        from adamctl.training import run as single
         from adamctl.training.loop import _Loop
+        from adamctl.training.run import begin_run, session_hooks
 
         self.run.create()
         locks.enter_context(RunLock(self.run))
-        write_config(self.session.config, self.run.config_path)
-        atomic_write_text(self.run.overrides_path, yaml.safe_dump([]))
-        self.summary = RunSummary.start(
-            self.run.summary_path, **single._identity(self.session, self.run, self.state))
+        self.state, self.summary = begin_run(self.session, self.run)
         self.summary.data.update(population)
         self.summary.write()
-        self.checkpointing = single._checkpointing(self.session, self.run, self.state)
-        hooks = (single._callbacks(self.run, self.state, self.summary, None)
-                 + [self.checkpointing] + single._fault_injection(self.state))
+        hooks, self.checkpointing = session_hooks(self.session, self.run, self.state, self.summary)
         data = self.session.config.data
         self.loop = _Loop(
             self.model, self.session.dataset, self.state,
@@ -82,37 +86,36 @@ class Member:
             len(self.session.dataset.x_train), config.data.batch_size, epoch=state.epoch,
             seed=config.seed, shuffle=config.data.shuffle, steps=state.steps_per_epoch)
 
-    def batch(self) -> tuple[np.ndarray, np.ndarray, None]:
+    def batch(self) -> tuple[np.ndarray, np.ndarray]:
         index = self.batches[self.state.step_in_epoch]
         dataset = self.session.dataset
-        return (dataset.x_train[index], dataset.y_train[index], None)
+        return dataset.x_train[index], dataset.y_train[index]
 
-    def took_step(self, logs: dict[str, Any]) -> bool:
+    def checkpoint_after_step(self) -> bool:
+        """Whether the next step ends with a mid-epoch checkpoint (``checkpoint_every``)."""
+        every, state = self.session.config.training.checkpoint_every, self.state
+        return (bool(every) and (state.step + 1) % every == 0
+                and state.step_in_epoch + 1 < state.steps_per_epoch)
+
+    def took_step(self, logs: dict[str, float]) -> bool:
         """Record a step's logs as the separate loop does; False when the loss is not finite."""
         state = self.state
-        state.logs = {name: float(np.asarray(value)) for name, value in logs.items()}
+        state.logs = dict(logs)
         state.step += 1
         state.step_in_epoch += 1
-        if self.loop is not None:
-            self.loop.tick()
+        self.loop.tick()
         if not math.isfinite(state.logs.get("loss", 0.0)):
             state.stop_reason, state.diverged_at = StopReason.DIVERGED, state.step
             return False
-        if self.loop is not None:
-            self.loop.hooks.on_train_batch_end(state.step_in_epoch - 1, dict(state.logs))
+        self.loop.hooks.on_train_batch_end(state.step_in_epoch - 1, dict(state.logs))
         return True
 
-    def end_epoch(self, val_logs: dict[str, float]) -> None:
-        """The separate loop's epoch end, with validation already done by the population.
-
-        The training metrics are read before the population validated (the
-        caller's order), as the separate loop reads them before ``evaluate``.
-        """
+    def end_epoch(self, train_logs: dict[str, float], val_logs: dict[str, float]) -> None:
+        """The separate loop's epoch end, with training metrics and validation from the engine."""
         from adamctl.training.loop import current_learning_rate
 
         state = self.state
-        logs = dict(self.train_logs)
-        logs.update(val_logs)
+        logs = {**train_logs, **val_logs}
         logs["learning_rate"] = current_learning_rate(self.model.optimizer)
         state.logs = logs
         state.epoch += 1
@@ -120,10 +123,11 @@ class Member:
         self.loop.tick()
         self.loop.hooks.on_epoch_end(state.epoch - 1, dict(logs))
 
-    def read_train_metrics(self) -> None:
-        """The epoch's running training metrics (loss first), before validation resets them."""
-        self.train_logs = {name: float(value)
-                           for name, value in self.model.get_metrics_result().items()}
+    def interrupt(self, signum: int | None, *, at_boundary: bool = True) -> None:
+        """Stop as a separate run stops on a signal: with a checkpoint at a step boundary,
+        else (a second signal inside a step) keeping the last complete checkpoint."""
+        self.state.stop_reason = StopReason.INTERRUPTED
+        self._signum, self._at_boundary = signum, at_boundary
 
     def finish(self) -> dict[str, Any]:
         """End the run as ``train`` ends it; the sweep's outcome for this trial."""
@@ -133,28 +137,22 @@ class Member:
         if state.stop_reason is None:
             state.stop_reason = StopReason.COMPLETED
         self.loop.tick()
-        self.loop.hooks.on_train_end(dict(state.logs))
+        if self._at_boundary:  # as train_loop's end; a stop inside a step skips it
+            self.loop.hooks.on_train_end(dict(state.logs))
+        self.answered = True
         status, error = "completed", None
         try:
+            if state.stop_reason == StopReason.INTERRUPTED:
+                single._stopped(self.run, state, self.summary, self._signum,
+                                saved=self._at_boundary and self.checkpointing.save_now())
+            if state.stop_reason == StopReason.TIMED_OUT:
+                single._timed_out(self.run, state, self.summary,
+                                  self.session.config.training.max_time,
+                                  saved=self.checkpointing.save_now())
             single._settle(self.session, self.run, state, self.summary)
+        except Interrupted as stopped:
+            status, error = "interrupted", str(stopped)
         except TrainingDiverged as failure:
             status, error = "diverged", str(failure)
         return {"trial": self.trial_id, "status": status, "error": error,
                 "summary": summary_of(self.run)}
-
-
-def build_member(trial_id: str, run_dir: str | Path, config: dict[str, Any]) -> Member:
-    """Build a trial's session as a separate run builds it, in a fresh Keras session.
-
-    ``clear_session`` first gives the same layer and variable names (and so
-    the same checkpoint paths) as a separate process would; ``prepare``
-    seeds everything from the trial's own seed before building.
-    """
-    import keras
-
-    from adamctl.training.run import new_loop_state
-    from adamctl.training.session import prepare
-
-    keras.backend.clear_session()
-    session = prepare(config_from_dict(config))
-    return Member(trial_id, RunDir(Path(run_dir)), session, new_loop_state(session))

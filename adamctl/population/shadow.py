@@ -1,89 +1,117 @@
-"""The shadow check: is a member, trained in the population, bit-identical to its separate run?
+"""The shadow check: do members, trained in the population, match their separate runs bit for bit?
 
 Exactness depends on the kernels the machine picks, so it is measured, not
-assumed: the population takes a few steps, the first member's config is
-also trained alone for the same steps with ``train_on_batch`` (what the
-separate run calls), both then validate (the population in one pass, the
-separate run with ``evaluate``), and every model, optimizer and metric variable and
-each step's logs must agree bit for bit. Afterwards every member is put
-back to its initial state, so the population starts from step 0.
+assumed. A few representative members are trained alone for a few steps
+with ``train_on_batch`` (what the separate run calls) and validated with
+``evaluate``; the population takes the same steps and validates; every
+model, optimizer and metric variable and every step's logs must agree bit
+for bit. The steps are the epoch's first two batches and its first batch
+of another size (the short last one), so both traced shapes are checked.
+Afterwards the population is put back to its initial state.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Sequence
 
 import numpy as np
 
-from adamctl.population.member import Member, build_member
-from adamctl.training.loop import _metrics_kept_across_steps, _validate
+from adamctl.population.member import Member
 
-__all__ = ["shadow_check", "SHADOW_STEPS"]
-
-SHADOW_STEPS = 3
+__all__ = ["SeparateRun", "separate_run", "shadow_compare", "shadow_steps", "representatives"]
 
 
-def shadow_check(members: Sequence[Member], step: Callable, job: Any) -> str | None:
-    """None when the first member matches its separate run; else why not."""
-    from adamctl.training.state_io import capture, restore
+@dataclass
+class SeparateRun:
+    """What one member's separate run gave over the shadow steps: logs, then its variables."""
 
-    initial = [capture(m.session, m.state, config={}, config_hash="") for m in members]
-    steps = min(SHADOW_STEPS, members[0].state.steps_per_epoch)
-    together = _population_steps(members, step, steps)
-    alone = _separate_steps(job, steps)
-    for member, snapshot in zip(members, initial):
-        restore(member.session, snapshot, source="the population's initial state")
-    if together[0] != alone[0]:
-        return (f"shadow check: step logs differ from the separate run "
-                f"({together[0]} vs {alone[0]})")
-    for index, (mine, theirs) in enumerate(zip(together[1], alone[1])):
-        if mine.dtype != theirs.dtype or mine.shape != theirs.shape or \
-                mine.tobytes() != theirs.tobytes():
-            return (f"shadow check: variable {index} differs from the separate run after "
-                    f"{steps} step(s) (this machine's kernels differ inside one graph)")
-    return None
+    logs: list[dict[str, float]]
+    arrays: list[np.ndarray]
 
 
-def _population_steps(members: Sequence[Member], step: Callable, steps: int):
-    for member in members:
-        member.plan_epoch()
-    logs_seen = []
-    for _ in range(steps):
-        outputs = step([m.batch() for m in members])
-        logs = {k: float(np.asarray(v)) for k, v in outputs[0].items()}
-        logs_seen.append(logs)
-        for member in members:
-            member.state.step_in_epoch += 1
-    for member in members:
-        member.state.step_in_epoch = 0
-    if len(members[0].session.dataset.x_val):
-        from adamctl.population.step import population_validate
-
-        val_logs, _ = population_validate([m.model for m in members],
-                                          [m.session.dataset for m in members],
-                                          members[0].session.config.data.batch_size)
-        logs_seen.append(val_logs[0])
-    return logs_seen, _variables(members[0].model)
-
-
-def _separate_steps(job: Any, steps: int):
-    member = build_member(job.trial_id, job.run_dir, job.config)
+def shadow_steps(member: Member) -> list[int]:
+    """The epoch-0 batch indices the check trains: two, and one of a different size if any."""
     member.plan_epoch()
+    sizes = [len(index) for index in member.batches]
+    chosen = list(range(min(2, len(sizes))))
+    other = next((i for i, size in enumerate(sizes) if size != sizes[0]), None)
+    return chosen + ([other] if other is not None and other not in chosen else [])
+
+
+def representatives(configs: Sequence[dict[str, Any]]) -> list[int]:
+    """One member per distinct Adam code path (AMSGrad, weight decay, schedule), first first."""
+    seen: dict[tuple, int] = {}
+    for index, config in enumerate(configs):
+        spec = config["optimizer"]
+        key = (bool(spec.get("amsgrad")), spec.get("weight_decay") is not None,
+               isinstance(spec.get("learning_rate"), dict))
+        seen.setdefault(key, index)
+    return sorted(seen.values())
+
+
+def separate_run(job: Any, steps: Sequence[int] | None = None) -> tuple[SeparateRun, list[int]]:
+    """Train ``job``'s config alone on the shadow steps, as ``adamctl train`` would; nothing written."""
+    import keras
+
+    from adamctl.config import config_from_dict
+    from adamctl.training.loop import _metrics_kept_across_steps, _validate
+    from adamctl.training.session import prepare
+
+    keras.backend.clear_session(free_memory=False)
+    member = Member.of(job.trial_id, job.run_dir, prepare(config_from_dict(job.config)))
+    member.plan_epoch()
+    steps = shadow_steps(member) if steps is None else list(steps)
     model, logs_seen = member.model, []
     with _metrics_kept_across_steps(model):
-        for _ in range(steps):
-            x, y, _ = member.batch()
+        for index in steps:
+            member.state.step_in_epoch = index
+            x, y = member.batch()
             logs = model.train_on_batch(x, y, return_dict=True)
             logs_seen.append({k: float(v) for k, v in logs.items()})
-            member.state.step_in_epoch += 1
-    if len(member.session.dataset.x_val):
-        logs_seen.append(_validate(model, member.session.dataset,
-                                   member.session.config.data.batch_size))
-    return logs_seen, _variables(model)
+    dataset = member.session.dataset
+    if len(dataset.x_val):
+        logs_seen.append(_validate(model, dataset, member.session.config.data.batch_size))
+    arrays = [np.array(keras.ops.convert_to_numpy(v)) for v in
+              (*model.variables, *model.optimizer.variables, *model.metrics_variables)]
+    return SeparateRun(logs_seen, arrays), steps
 
 
-def _variables(model: Any) -> list[np.ndarray]:
-    from keras import ops
+def shadow_compare(engine: Any, alone: dict[int, SeparateRun], steps: Sequence[int]) -> str | None:
+    """None when each member in ``alone`` (by index) matches its separate run; else why not."""
+    members = engine.members
+    snapshot = engine.snapshot()
+    seen: dict[int, list[dict[str, float]]] = {index: [] for index in alone}
+    engine.begin_epoch(members)
+    for step in steps:
+        for member in members:
+            member.state.step_in_epoch = step
+        for index, logs in enumerate(engine.step(members)):
+            if index in seen:
+                seen[index].append(logs)
+    if len(members[0].session.dataset.x_val):
+        for index, logs in enumerate(engine.validate(members)):
+            if index in seen:
+                seen[index].append(logs)
+    why = next((reason for index, run in alone.items()
+                if (reason := _differs(engine, members[index], seen[index], run)) is not None),
+               None)
+    engine.restore(snapshot)
+    for member in members:
+        member.state.step_in_epoch = 0
+    return why
 
-    variables = [*model.variables, *model.optimizer.variables, *model.metrics_variables]
-    return [np.array(ops.convert_to_numpy(v)) for v in variables]
+
+def _differs(engine: Any, member: Member, logs: list[dict], run: SeparateRun) -> str | None:
+    if logs != run.logs:
+        return (f"shadow check ({engine.name} engine, {member.trial_id}): logs differ from the "
+                f"separate run ({logs} vs {run.logs})")
+    mine = engine.member_arrays(member)
+    if len(mine) != len(run.arrays):
+        return (f"shadow check ({engine.name} engine, {member.trial_id}): {len(mine)} variables "
+                f"against the separate run's {len(run.arrays)}")
+    for index, (a, b) in enumerate(zip(mine, run.arrays)):
+        if a.dtype != b.dtype or a.shape != b.shape or a.tobytes() != b.tobytes():
+            return (f"shadow check ({engine.name} engine, {member.trial_id}): variable {index} "
+                    f"differs from the separate run (this machine's kernels differ)")
+    return None

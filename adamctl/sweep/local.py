@@ -2,7 +2,8 @@
 
 Each worker is a long-lived process that imports TensorFlow once and runs
 trial after trial, with its share of the cores (intra-op threads = cores /
-workers). With ``gpus``, worker i sees only GPU ``gpus[i % len(gpus)]``
+workers). A job may also be a population (:mod:`adamctl.population`): the
+worker then answers once per trial, as each of its members ends. With ``gpus``, worker i sees only GPU ``gpus[i % len(gpus)]``
 (``CUDA_VISIBLE_DEVICES`` is set in the worker before TensorFlow is
 imported), so workers pinned one per GPU do not share one. A worker that dies (killed, out of memory) costs only the trial it
 was running, which is recorded as failed, and is replaced; the others go on.
@@ -110,7 +111,12 @@ def _worker_main(connection: Connection, threads: int, parent_pid: int,
     setup_worker_process(threads)
     try:
         while (job := connection.recv()) is not None:
-            connection.send(run_job(job))
+            if hasattr(job, "trial_ids"):  # a population: one answer per trial, as each ends
+                from adamctl.population.worker import run_population_job
+
+                run_population_job(job, send=connection.send, run_trial=run_job)
+            else:
+                connection.send(run_job(job))
     except (EOFError, OSError):
         return
 
@@ -126,7 +132,20 @@ class _Worker:
         with signals_ignored_by_children():
             self.process.start()
         child.close()
-        self.job: TrialJob | None = None
+        self.job: Any = None
+        self.waiting: list[str] = []  # the trials of ``job`` not answered yet
+
+    def give(self, job: Any) -> None:
+        """Send ``job`` (a TrialJob, or a population of them) to this worker."""
+        self.job = job
+        self.waiting = list(getattr(job, "trial_ids", None) or [job.trial_id])
+        self.connection.send(job)
+
+    def answered(self, trial_id: str) -> None:
+        if trial_id in self.waiting:
+            self.waiting.remove(trial_id)
+        if not self.waiting:
+            self.job = None
 
     def terminate(self) -> None:
         """Ask the worker to stop its trial at the next step, with a checkpoint."""
@@ -174,10 +193,10 @@ def run_local(
             while True:
                 for worker in pool:
                     if worker.job is None and more:
-                        worker.job = next(pending, None)
-                        more = worker.job is not None
+                        job = next(pending, None)
+                        more = job is not None
                         if more:
-                            worker.connection.send(worker.job)
+                            worker.give(job)
                 if not any(w.job for w in pool):
                     break
                 _collect(pool, context, threads, on_outcome)
@@ -256,9 +275,10 @@ def _collect(pool: list[_Worker], context: Any, threads: int, on_outcome: Callab
                 outcome = None
         if outcome is not None:
             on_outcome(outcome)
-            worker.job = None
+            worker.answered(outcome["trial"])
         elif worker.connection in ready or worker.process.sentinel in ready:
-            on_outcome(_death(worker, stopping=stopping))
+            for death in _deaths(worker, stopping=stopping):
+                on_outcome(death)
             worker.job = None
             if context is not None:
                 pool[index] = _Worker(context, threads, worker.gpu)
@@ -269,14 +289,16 @@ def worker_gpu(index: int, gpus: Sequence[int]) -> int | None:
     return gpus[index % len(gpus)] if gpus else None
 
 
-def _death(worker: _Worker, *, stopping: bool = False) -> dict[str, Any]:
+def _deaths(worker: _Worker, *, stopping: bool = False) -> list[dict[str, Any]]:
+    """The outcomes of the trials a dead worker had not answered for."""
     worker.process.join(timeout=5)
     if stopping:
-        return {"trial": worker.job.trial_id, "status": "stopped", "summary": None, "error": None}
+        return [{"trial": trial_id, "status": "stopped", "summary": None, "error": None}
+                for trial_id in worker.waiting]
     code = worker.process.exitcode
     how = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
-    return {
-        "trial": worker.job.trial_id, "status": "failed", "summary": None,
+    return [{
+        "trial": trial_id, "status": "failed", "summary": None,
         "error": f"the worker process running it died ({how}); "
                  "adamctl sweep --resume continues it from its last checkpoint",
-    }
+    } for trial_id in worker.waiting]

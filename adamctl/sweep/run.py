@@ -83,8 +83,9 @@ def run_sweep(
     resume from their newest checkpoint, and the others start. ``gpus``
     pins local workers one per GPU (round-robin). No trial starts once
     ``time.monotonic()`` reaches ``deadline`` (``--budget``). ``population``
-    holds :func:`adamctl.population.run_population`'s ``size`` and ``warn``
-    for ``executor="population"``.
+    holds :func:`adamctl.population.plan_populations`'s ``size`` and
+    ``warn`` for ``executor="population"``: populations and the trials
+    that cannot join one then run on the local worker pool.
 
     Raises:
         RunLocked: another process runs this sweep directory (naming its pid).
@@ -122,11 +123,14 @@ def _run_locked(plan: SweepPlan, sweep_dir: SweepDir, *, workers, executor, addr
             progress(records[trial.id], finished[0], len(plan.trials))
 
     _write(plan, sweep_dir, records)
+    if executor == "population" and jobs:  # populations start whole: the budget applies to them
+        planned = _population_jobs(jobs, workers=workers, population=population or {})
+        jobs, on_outcome = planned.jobs, planned.noting(on_outcome)
     if deadline is not None and jobs:
         jobs = _started_before(deadline, jobs)
     try:
         _execute(jobs, executor=executor, address=address, workers=workers, on_outcome=on_outcome,
-                 gpus=gpus, population=population or {})
+                 gpus=gpus)
     except SweepStopped as stopped:
         for trial in plan.trials:  # a worker killed before it answered left its files only
             if records[trial.id]["status"] == "pending":
@@ -181,17 +185,18 @@ def _status_on_disk(run: Any, summary: dict[str, Any] | None) -> str:
     return status
 
 
-def _execute(jobs, *, executor, address, workers, on_outcome, gpus=(), population=None) -> None:
+def _population_jobs(jobs: list, *, workers: int, population: dict[str, Any]) -> Any:
+    """The trials as populations and single trials for the worker pool (executor population)."""
+    from adamctl.population import plan_populations
+
+    return plan_populations(jobs, size=population.get("size"), workers=workers,
+                            warn=population.get("warn", lambda message: None))
+
+
+def _execute(jobs, *, executor, address, workers, on_outcome, gpus=()) -> None:
     if not jobs:
         return
-    if executor == "population":
-        from adamctl.population import run_population
-        from adamctl.sweep.local import run_local
-
-        run_population(list(jobs), on_outcome=on_outcome, **(population or {}),
-                       run_local=lambda local, on_outcome: run_local(
-                           local, workers=workers, on_outcome=on_outcome))
-    elif executor == "ray":
+    if executor == "ray":
         from adamctl.sweep.ray import run_ray
 
         run_ray(list(jobs), address=address, workers=workers, on_outcome=on_outcome)

@@ -26,3 +26,23 @@ def test_a_batch_size_difference_splits_and_says_which_key():
 def test_groups_are_cut_to_the_population_size():
     grouping = group_trials(_configs(*({"seed": s} for s in range(5))), size=2)
     assert grouping.populations == [["t0", "t1"], ["t2", "t3"]] and grouping.alone == ["t4"]
+
+
+def test_without_a_size_groups_are_split_evenly_over_the_workers():
+    grouping = group_trials(_configs(*({"seed": s} for s in range(7))), size=None, workers=2)
+    assert [len(p) for p in grouping.populations] == [4, 3] and grouping.alone == []
+
+
+def test_without_a_size_no_population_exceeds_the_automatic_maximum():
+    from adamctl.population import AUTO_MAX_SIZE
+
+    count = 2 * AUTO_MAX_SIZE + 1
+    grouping = group_trials(_configs(*({"seed": s} for s in range(count))), size=None,
+                            workers=2)
+    sizes = [len(p) for p in grouping.populations]
+    assert sum(sizes) == count and max(sizes) <= AUTO_MAX_SIZE and len(sizes) == 3
+
+
+def test_two_trials_and_four_workers_make_one_population_not_two_alone():
+    grouping = group_trials(_configs({"seed": 1}, {"seed": 2}), size=None, workers=4)
+    assert grouping.populations == [["t0", "t1"]] and grouping.alone == []

@@ -1,0 +1,122 @@
+"""Train one population in a sweep worker: the fastest exact engine, else each trial alone.
+
+The stacked engine is tried first, then the replicated one; an engine is
+used only when its shadow check passes (:mod:`adamctl.population.shadow`).
+The separate runs the check compares against are trained once, before any
+engine is built, and serve both checks. When neither engine is exact on
+this machine (or applies), the worker trains the trials one by one as the
+local executor does, and each summary.json says why
+(``population_fallback``).
+"""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any, Callable
+
+from adamctl.population.jobs import PopulationJob, note_fallback
+
+__all__ = ["run_population_job"]
+
+
+def run_population_job(job: PopulationJob, *, send: Callable[[dict[str, Any]], None],
+                       run_trial: Callable[[Any], dict[str, Any]]) -> None:
+    """Train ``job``'s trials; ``send`` each trial's outcome as it ends.
+
+    ``run_trial(trial_job)`` trains one trial alone (the local executor's
+    ``run_job``), for the fallback.
+    """
+    send = _parent_may_be_gone(send)
+    trials = list(job.trials)
+    engine, notes = _exact_engine(trials)
+    if engine is None:
+        why = "; ".join(notes)
+        for trial in trials:
+            send(note_fallback(run_trial(trial), Path(trial.run_dir), why))
+        return
+    facts = {"executor": "population", "population_size": len(trials),
+             "population_engine": engine.name,
+             "population_exactness": "shadow check passed (bit-identical to a separate run)"}
+    if notes:
+        facts["population_note"] = "; ".join(notes)
+    _train(engine, facts, send)
+
+
+def _parent_may_be_gone(send: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    """``send`` that shrugs off a closed pipe: when the sweep process died, the worker
+    still stops every member with a checkpoint (its files are the record)."""
+
+    def quiet(outcome: dict[str, Any]) -> None:
+        try:
+            send(outcome)
+        except (OSError, EOFError):
+            pass
+
+    return quiet
+
+
+def _exact_engine(trials: list[Any]) -> tuple[Any, list[str]]:
+    """The first engine that applies and passes the shadow check, and why others did not."""
+    from adamctl.population.replicated import build_replicated
+    from adamctl.population.shadow import representatives, separate_run, shadow_compare
+    from adamctl.population.stacked_engine import build_stacked
+
+    picked = representatives([trial.config for trial in trials])
+    steps = None
+    alone = {}
+    for index in picked:
+        alone[index], steps = separate_run(trials[index], steps)
+    notes: list[str] = []
+    for build in (build_stacked, build_replicated):
+        engine, why = build(trials)
+        if engine is not None:
+            why = shadow_compare(engine, alone, steps)
+            if why is None:
+                return engine, notes
+        notes.append(why)
+    return None, notes
+
+
+def _train(engine: Any, facts: dict[str, Any], send: Callable[[dict[str, Any]], None]) -> None:
+    """Open every member's run, train them together, and answer for every trial whatever happens."""
+    from adamctl.errors import RunLocked
+    from adamctl.population.lockstep import train_together
+    from adamctl.training.interrupts import StopOnSignal
+
+    answered: set[str] = set()
+
+    def answer(outcome: dict[str, Any]) -> None:
+        answered.add(outcome["trial"])
+        send(outcome)
+
+    with ExitStack() as locks, StopOnSignal() as stop:
+        opened = []
+        for member in engine.members:
+            try:
+                member.open(locks, population=facts)
+                opened.append(member)
+            except RunLocked as busy:  # another process writes it: left for a later resume
+                answer({"trial": member.trial_id, "status": "locked", "error": str(busy),
+                        "summary": None})
+        engine.members = opened
+        try:
+            train_together(engine, answer, stop=stop)
+        except BaseException as error:
+            _fail_unanswered(engine, answered, error, answer)
+            if not isinstance(error, Exception):
+                raise
+
+
+def _fail_unanswered(engine: Any, answered: set[str], error: BaseException,
+                     answer: Callable[[dict[str, Any]], None]) -> None:
+    """Record every member still running as failed (a bug or an I/O error, not a trial's fault)."""
+    from adamctl.store.summary import summary_of
+    from adamctl.training.run import _record_failure
+
+    for member in engine.members:
+        if member.trial_id in answered or member.summary is None:
+            continue
+        _record_failure(member.summary, error)
+        answer({"trial": member.trial_id, "status": "failed",
+                "error": f"{type(error).__name__}: {error}", "summary": summary_of(member.run)})
