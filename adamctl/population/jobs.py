@@ -4,10 +4,10 @@ This runs in the sweep's own process and imports no framework: it only
 groups configs. A :class:`PopulationJob` goes to one worker, which trains
 it (:func:`adamctl.population.worker.run_population_job`) and answers one
 outcome per trial as each ends; two workers train two populations at once.
-Trials that cannot be in a population (resumed ones, which resume exactly
-on their own, and ones that share their group with no other trial) stay
-ordinary trial jobs, and their summary.json says why
-(``population_fallback``).
+Trials that cannot be in a population stay ordinary trial jobs: resumed
+ones (which resume exactly on their own, their summary.json keeping what
+the population wrote) and ones that share their group with no other
+trial (their summary.json says why: ``population_fallback``).
 """
 
 from __future__ import annotations
@@ -64,10 +64,7 @@ def plan_populations(jobs: Sequence[Any], *, size: int | None, workers: int,
     plan = PopulationPlan(run_dirs={job.trial_id: job.run_dir for job in jobs})
     populations = sorted(grouping.populations, key=len, reverse=True)
     plan.jobs = [PopulationJob(tuple(by_id[t] for t in trial_ids)) for trial_ids in populations]
-    for job in jobs:
-        if job.resume:
-            plan.notes[job.trial_id] = "resumed from its checkpoint"
-            plan.jobs.append(job)
+    plan.jobs += [job for job in jobs if job.resume]  # resumed exactly on their own
     for trial_id in grouping.alone:
         plan.notes[trial_id] = grouping.why_alone or "alone in its group"
         plan.jobs.append(by_id[trial_id])

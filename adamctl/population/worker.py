@@ -29,7 +29,14 @@ def run_population_job(job: PopulationJob, *, send: Callable[[dict[str, Any]], N
     """
     send = _parent_may_be_gone(send)
     trials = list(job.trials)
-    engine, notes = _exact_engine(trials)
+    alone, steps = _separate_runs(trials)
+    fits = _members_that_fit(alone)
+    if fits < len(trials):  # too big for this worker's share of memory: in turns
+        for start in range(0, len(trials), fits):
+            run_population_job(PopulationJob(tuple(trials[start:start + fits])), send=send,
+                               run_trial=run_trial)
+        return
+    engine, notes = _exact_engine(trials, alone, steps)
     if engine is None:
         why = "; ".join(notes)
         for trial in trials:
@@ -56,17 +63,52 @@ def _parent_may_be_gone(send: Callable[[dict[str, Any]], None]) -> Callable[[dic
     return quiet
 
 
-def _exact_engine(trials: list[Any]) -> tuple[Any, list[str]]:
-    """The first engine that applies and passes the shadow check, and why others did not."""
-    from adamctl.population.replicated import build_replicated
-    from adamctl.population.shadow import representatives, separate_run, shadow_compare
-    from adamctl.population.stacked_engine import build_stacked
+def _separate_runs(trials: list[Any]) -> tuple[dict[int, Any], list[int]]:
+    """The shadow check's separate runs of the representative members, by index; the steps."""
+    from adamctl.population.shadow import representatives, separate_run
 
-    picked = representatives([trial.config for trial in trials])
     steps = None
     alone = {}
-    for index in picked:
+    for index in representatives([trial.config for trial in trials]):
         alone[index], steps = separate_run(trials[index], steps)
+    return alone, steps
+
+
+# A member's share of memory in a population: its stacked state (weights, m,
+# v, v_hat, metrics, about what a separate run's variables take) plus the
+# step's gradients and temporaries, taken as three times that in all.
+_STATE_COPIES = 3
+
+
+def _members_that_fit(alone: dict[int, Any]) -> int:
+    """How many members this worker's share of free memory holds (a quarter of it)."""
+    import os
+
+    member = _STATE_COPIES * sum(a.nbytes for a in next(iter(alone.values())).arrays)
+    share = _available_memory() // max(1, os.cpu_count() or 1) // 4
+    return max(2, share // max(1, member))
+
+
+def _available_memory() -> int:
+    import os
+
+    try:
+        with open("/proc/meminfo") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+
+
+def _exact_engine(trials: list[Any], alone: dict[int, Any],
+                  steps: list[int]) -> tuple[Any, list[str]]:
+    """The first engine that applies and passes the shadow check, and why others did not."""
+    from adamctl.population.replicated import build_replicated
+    from adamctl.population.shadow import shadow_compare
+    from adamctl.population.stacked_engine import build_stacked
+
     notes: list[str] = []
     for build in (build_stacked, build_replicated):
         engine, why = build(trials)

@@ -90,3 +90,15 @@ def test_a_model_the_stacked_engine_does_not_know_trains_replicated_and_says_why
     summary = json.loads((Path(jobs[0].run_dir) / "summary.json").read_text())
     assert summary["population_engine"] == "replicated"
     assert "Dropout" in summary["population_note"]
+
+
+def test_a_population_too_big_for_memory_trains_in_turns(tmp_path, monkeypatch):
+    from adamctl.population import worker
+
+    jobs = _jobs(tmp_path, [{"optimizer": {"beta_2": b}} for b in (0.9, 0.99, 0.999)])
+    monkeypatch.setattr(worker, "_available_memory", lambda: 0)  # room for the minimum, 2
+    outcomes = _train_population(jobs)
+    assert [o["status"] for o in outcomes] == ["completed"] * 3
+    sizes = [json.loads((Path(j.run_dir) / "summary.json").read_text())["population_size"]
+             for j in jobs]
+    assert sizes == [2, 2, 1]
