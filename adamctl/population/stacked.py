@@ -62,10 +62,12 @@ class StackedModel:
         initial_weights: per member, its initial model variables as arrays.
         optimizers: per member, its own adamctl Adam, built on ``template``.
         slots: per member, the index of its data in the stacked inputs.
+        x, y: the training inputs and targets of one member (their shapes and dtypes).
     """
 
     def __init__(self, template: keras.Model, initial_weights: Sequence[Sequence[np.ndarray]],
-                 optimizers: Sequence[Any], slots: Sequence[int]) -> None:
+                 optimizers: Sequence[Any], slots: Sequence[int], *, x: np.ndarray,
+                 y: np.ndarray) -> None:
         import tensorflow as tf
 
         self.size = len(initial_weights)
@@ -76,8 +78,14 @@ class StackedModel:
         self.adam = StackedAdam([MemberAdam(o) for o in optimizers], template.trainable_variables)
         self.metrics = [tf.Variable(tf.zeros([self.size]), trainable=False)
                         for _ in template.metrics_variables]
-        self.train_step = tf.function(self._train_step, autograph=False, reduce_retracing=True)
-        self.test_step = tf.function(self._test_step, autograph=False, reduce_retracing=True)
+        # One trace for every batch size (the short last batch included): the
+        # batch axis is left unknown, as Keras leaves it once a second size is
+        # seen. The shadow check runs both sizes through it.
+        signature = [tf.TensorSpec((len(set(slots)), None, *x.shape[1:]), x.dtype),
+                     tf.TensorSpec((len(set(slots)), None, *y.shape[1:]), y.dtype)]
+        self.train_step = tf.function(self._train_step, autograph=False,
+                                      input_signature=signature)
+        self.test_step = tf.function(self._test_step, autograph=False, input_signature=signature)
 
     def variables(self) -> list[Any]:
         """Everything a member's state is made of, stacked: weights, Adam, metrics."""

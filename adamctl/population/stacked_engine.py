@@ -71,7 +71,8 @@ class StackedEngine:
         self.slot_of = [self.seeds.index(m.session.config.seed) for m in self.members]
         self.stack = StackedModel(template.model,
                                   [starts[m.session.config.seed][0] for m in self.members],
-                                  optimizers, self.slot_of)
+                                  optimizers, self.slot_of, x=template.dataset.x_train,
+                                  y=template.dataset.y_train)
         self.names = [v.path.split("/")[0] for v in template.model.metrics_variables[::2]]
         self._arrays: list[np.ndarray] | None = None
         self._version = 0
