@@ -58,8 +58,12 @@ class Member:
     def model(self):
         return self.session.model
 
-    def open(self, locks: ExitStack, *, population: dict[str, Any]) -> None:
-        """Create the run directory, its files and the hooks, exactly as ``train`` does."""
+    def open(self, locks: ExitStack, *, population: dict[str, Any],
+             capture: Any = None) -> None:
+        """Create the run directory, its files and the hooks, exactly as ``train`` does.
+
+        ``capture`` takes the checkpoints' snapshots (see ``session_hooks``).
+        """
         import keras
 
         from adamctl.training.loop import _Loop
@@ -70,7 +74,8 @@ class Member:
         self.state, self.summary = begin_run(self.session, self.run)
         self.summary.data.update(population)
         self.summary.write()
-        hooks, self.checkpointing = session_hooks(self.session, self.run, self.state, self.summary)
+        hooks, self.checkpointing = session_hooks(self.session, self.run, self.state,
+                                                  self.summary, capture=capture)
         data = self.session.config.data
         self.loop = _Loop(
             self.model, self.session.dataset, self.state,

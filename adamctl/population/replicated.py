@@ -102,6 +102,10 @@ class ReplicatedEngine:
     def sync(self, member: Member) -> None:
         """Nothing to do: each member's model always holds its own state."""
 
+    def capture_for(self, member: Member) -> None:
+        """The separate run's own snapshot (None: state_io.capture of the member's model)."""
+        return None
+
     def snapshot(self) -> list[Any]:
         from adamctl.training.state_io import capture
 

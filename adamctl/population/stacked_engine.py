@@ -12,11 +12,12 @@ seed (each seed's initial weights and data), not one per member.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from adamctl.population.member import Member
+from adamctl.population.stacked_view import MemberViews
 
 __all__ = ["StackedEngine", "build_stacked"]
 
@@ -74,6 +75,7 @@ class StackedEngine:
                                   optimizers, self.slot_of, x=template.dataset.x_train,
                                   y=template.dataset.y_train)
         self.names = [v.path.split("/")[0] for v in template.model.metrics_variables[::2]]
+        self.views = MemberViews(template.model, self.stack)
         self._arrays: list[np.ndarray] | None = None
         self._version = 0
         self._synced: tuple[int, int] | None = None
@@ -119,19 +121,23 @@ class StackedEngine:
     def sync(self, member: Member) -> None:
         """Make the template model and the member's Adam hold the member's state."""
         index = self.index[id(member)]
-        if self._synced == (index, self._version):
-            return
-        arrays = self._numpy()
-        model, optimizer = self.template.model, member.optimizer
-        weights, rest = arrays[:len(self.stack.weights)], arrays[len(self.stack.weights):]
-        for variable, array in zip(model.variables, weights):
-            _set(variable, array[index])
-        _assign_optimizer(optimizer, rest, index, len(self.stack.weights))
-        for variable, array in zip(model.metrics_variables, arrays[-len(self.stack.metrics):]):
-            _set(variable, array[index])
-        model.optimizer = optimizer
-        model._compile_config.config["optimizer"] = optimizer
-        self._synced = (index, self._version)
+        if self._synced != (index, self._version):
+            self.views.sync(member, index)
+            self._synced = (index, self._version)
+
+    def capture_for(self, member: Member) -> Callable[..., Any]:
+        """The member's checkpoint snapshot, read from the stacked state without a sync."""
+        from adamctl.training.state_io import capture
+
+        def snapshot(session: Any, state: Any, *, config: dict, config_hash: str) -> Any:
+            data = self.views.capture(member, self.index[id(member)], self._numpy(), state,
+                                      config=config, config_hash=config_hash)
+            if data is None:
+                self.sync(member)
+                data = capture(session, state, config=config, config_hash=config_hash)
+            return data
+
+        return snapshot
 
     def snapshot(self) -> list[np.ndarray]:
         return [np.array(a, copy=True) for a in self._numpy()]
@@ -170,22 +176,3 @@ def _member_optimizer(config: Any, model: Any) -> Any:
     optimizer = build_optimizer({**spec, "name": spec.get("name") or model.optimizer.name})
     optimizer.build(model.trainable_variables)
     return optimizer
-
-
-def _assign_optimizer(optimizer: Any, arrays: Sequence[np.ndarray], index: int,
-                      count: int) -> None:
-    """Copy the stacked Adam state (iterations, m, v, v_hat) into the member's optimizer."""
-    _set(optimizer._iterations, arrays[0])
-    moments = arrays[1:1 + count], arrays[1 + count:1 + 2 * count]
-    for slot, m, v in zip(range(count), *moments):
-        _set(optimizer._momentums[slot], m[index])
-        _set(optimizer._velocities[slot], v[index])
-    if optimizer.amsgrad:
-        for slot, v_hat in zip(range(count), arrays[1 + 2 * count:1 + 3 * count]):
-            _set(optimizer._velocity_hats[slot], v_hat[index])
-
-
-def _set(variable: Any, array: np.ndarray) -> None:
-    """Assign through the backend variable: Keras's own assign adds ~100 us of checks per call,
-    paid some 25 times per member at every epoch end."""
-    getattr(variable, "value", variable).assign(array)

@@ -136,7 +136,7 @@ def _train(engine: Any, facts: dict[str, Any], send: Callable[[dict[str, Any]], 
         opened = []
         for member in engine.members:
             try:
-                member.open(locks, population=facts)
+                member.open(locks, population=facts, capture=engine.capture_for(member))
                 opened.append(member)
             except RunLocked as busy:  # another process writes it: left for a later resume
                 answer({"trial": member.trial_id, "status": "locked", "error": str(busy),

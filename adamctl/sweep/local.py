@@ -155,12 +155,14 @@ class _Worker:
             except ProcessLookupError:
                 pass
 
-    def stop(self) -> None:
+    def ask_to_stop(self) -> None:
         if self.process.is_alive():
             try:
                 self.connection.send(None)
             except OSError:
                 pass
+
+    def wait(self) -> None:
         self.process.join(timeout=30)
         if self.process.is_alive():
             self.process.kill()
@@ -204,8 +206,11 @@ def run_local(
         _stop_busy(pool, on_outcome)
         raise
     finally:
+        # All asked first: each worker's exit (unloading TensorFlow, ~1 s) overlaps the others'.
         for worker in pool:
-            worker.stop()
+            worker.ask_to_stop()
+        for worker in pool:
+            worker.wait()
 
 
 class _StopSignals:

@@ -175,9 +175,15 @@ def run_session(
 def session_hooks(
     session: Session, run: RunDir, state: LoopState, summary: RunSummary, *,
     console: Console | None = None, extra: Sequence[keras.callbacks.Callback] = (),
+    capture: Callable[..., Any] | None = None,
 ) -> tuple[list[keras.callbacks.Callback], keras.callbacks.Callback]:
-    """A run's callbacks in their order, and among them the checkpointing one."""
-    checkpointing = _checkpointing(session, run, state)
+    """A run's callbacks in their order, and among them the checkpointing one.
+
+    ``capture(session, state, config=..., config_hash=...)`` takes the
+    checkpoint's snapshot (default :func:`adamctl.training.state_io.capture`);
+    a population passes one that reads its stacked state, with the same result.
+    """
+    checkpointing = _checkpointing(session, run, state, capture)
     hooks = (_callbacks(run, state, summary, console) + _diagnostics(session, run, state)
              + _loggers(session, run, state, summary) + [checkpointing] + list(extra) + _fault_injection(state))
     best = _best_epoch(session, run, state, summary)
@@ -307,12 +313,15 @@ def _fault_injection(state: LoopState) -> list[keras.callbacks.Callback]:
     return kill_at_from_environment(state)
 
 
-def _checkpointing(session: Session, run: RunDir, state: LoopState) -> keras.callbacks.Callback:
+def _checkpointing(session: Session, run: RunDir, state: LoopState,
+                   capture: Callable[..., Any] | None = None) -> keras.callbacks.Callback:
     """The callback that snapshots ``session`` into ``run``'s checkpoints."""
     from adamctl.training.callbacks.checkpointing import Checkpointing
     from adamctl.store.checkpoint import write_checkpoint
-    from adamctl.training.state_io import all_finite, capture
+    from adamctl.training.state_io import all_finite
+    from adamctl.training.state_io import capture as capture_session
 
+    capture = capture or capture_session
     config = session.config
     resolved, digest = config_to_dict(config), config_hash(config)
 
