@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 import yaml
 
-from adamctl._atomic import atomic_output_path, atomic_write_bytes, atomic_write_text
+from adamctl._atomic import atomic_write_bytes, atomic_write_text
 from adamctl.config import config_hash, config_to_dict, write_config
 from adamctl.config.schema import Config
 from adamctl.errors import Interrupted, TrainingDiverged
@@ -404,9 +404,11 @@ def _finalize_weights(model: keras.Model) -> None:
 
 
 def save_model_atomic(model: keras.Model, path: Path) -> None:
-    """``model.save`` to ``path`` (a ``.keras`` file: architecture, weights, optimizer state)."""
-    with atomic_output_path(path) as temporary:
-        model.save(temporary)
+    """``model.save`` to ``path`` (a ``.keras`` file: architecture, weights, optimizer state),
+    built in memory (:mod:`adamctl.training.keras_file`) and written whole or not at all."""
+    from adamctl.training.keras_file import keras_file_bytes
+
+    atomic_write_bytes(path, keras_file_bytes(model))
 
 
 def save_weights_atomic(model: keras.Model, path: Path) -> None:

@@ -25,7 +25,7 @@ import numpy as np
 if TYPE_CHECKING:
     import keras
 
-__all__ = ["weights_h5_bytes", "keras_weights_h5_bytes"]
+__all__ = ["weights_h5_bytes", "keras_weights_h5_bytes", "structure_key"]
 
 _PLAIN_DTYPES = {"float16", "float32", "float64", "int32", "int64", "uint32", "uint8"}
 
@@ -43,7 +43,7 @@ def weights_h5_bytes(model: keras.Model) -> bytes:
     """The bytes ``model.save_weights("x.weights.h5")`` would write, built in memory."""
     variables = _saved_variables(model)
     known = _LAYOUTS.setdefault(model, {})
-    key = tuple((tuple(v.shape), str(v.dtype)) for v in variables)
+    key = structure_key(model)
     if key not in known:
         known[key] = _layout(model, variables)
     layout = known[key]
@@ -55,6 +55,12 @@ def weights_h5_bytes(model: keras.Model) -> bytes:
         data = values[index].tobytes()
         image[offset:offset + len(data)] = data
     return bytes(image)
+
+
+def structure_key(model: keras.Model) -> tuple:
+    """What a model's weights file depends on besides the values: its variables' shapes
+    and dtypes, in order (the layer names are the model's own)."""
+    return tuple((tuple(v.shape), str(v.dtype)) for v in _saved_variables(model))
 
 
 def keras_weights_h5_bytes(model: keras.Model) -> bytes:
