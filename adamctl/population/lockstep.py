@@ -20,18 +20,21 @@ __all__ = ["train_together"]
 
 
 def train_together(engine: Any, on_outcome: Callable[[dict[str, Any]], None], *,
-                   stop: StopOnSignal | None = None) -> None:
+                   stop: StopOnSignal | None = None,
+                   flush: Callable[[], None] = lambda: None) -> None:
     """Train ``engine.members`` (opened) to the end; report each member's outcome as it ends.
 
     ``stop`` is the process's :class:`~adamctl.training.interrupts.StopOnSignal`:
     a first signal stops every member at the next step boundary with a
     checkpoint; a second one, inside a step, stops them at once, each
     keeping its last complete checkpoint (as ``run_session`` does).
+    ``flush()`` waits for the checkpoint writes under way: at every epoch's
+    end, and after a step that wrote mid-epoch checkpoints.
     """
     stop = stop or StopOnSignal()
     active = list(engine.members)
     try:
-        active = _train(engine, active, on_outcome, stop)
+        active = _train(engine, active, on_outcome, stop, flush)
     except KeyboardInterrupt:  # a second signal, inside a step or an epoch's end
         stop.hold()
         for member in [m for m in active if not m.answered]:
@@ -46,8 +49,8 @@ def train_together(engine: Any, on_outcome: Callable[[dict[str, Any]], None], *,
             _finish(engine, member, on_outcome)
 
 
-def _train(engine: Any, active: list[Member], on_outcome: Callable,
-           stop: StopOnSignal) -> list[Member]:
+def _train(engine: Any, active: list[Member], on_outcome: Callable, stop: StopOnSignal,
+           flush: Callable[[], None]) -> list[Member]:
     """The loop until every member has ended or a stop was asked for; who is left to finish."""
     for member in active:
         member.loop.hooks.on_train_begin()
@@ -56,23 +59,29 @@ def _train(engine: Any, active: list[Member], on_outcome: Callable,
         for member in active:
             member.loop.hooks.on_epoch_begin(member.state.epoch)
         while active and active[0].state.step_in_epoch < active[0].state.steps_per_epoch:
-            active = _one_step(engine, active, on_outcome)
+            active = _one_step(engine, active, on_outcome, flush)
             if stop.signum is not None:
                 return active
         active = _end_epoch(engine, active, on_outcome)
+        flush()
         if stop.signum is not None:
             return active
     return active
 
 
-def _one_step(engine: Any, active: list[Member], on_outcome: Callable) -> list[Member]:
+def _one_step(engine: Any, active: list[Member], on_outcome: Callable,
+              flush: Callable[[], None]) -> list[Member]:
     for member in active:
         member.loop.hooks.on_train_batch_begin(member.state.step_in_epoch)
+    checkpointed = False
     for member, logs in zip(active, engine.step(active)):
         if member.checkpoint_after_step():
             engine.sync(member)
+            checkpointed = True
         if not member.took_step(logs):  # diverged: it leaves, the others go on
             _finish(engine, member, on_outcome)
+    if checkpointed:
+        flush()
     return [m for m in active if m.state.stop_reason is None]
 
 

@@ -45,6 +45,7 @@ class Member:
     checkpointing: Any = None
     batches: list[np.ndarray] = field(default_factory=list)
     answered: bool = False  # finish() has reported its outcome
+    flush: Any = None  # waits for this population's checkpoint writes (set by open)
     _signum: int | None = None
     _at_boundary: bool = True
 
@@ -58,11 +59,12 @@ class Member:
     def model(self):
         return self.session.model
 
-    def open(self, locks: ExitStack, *, population: dict[str, Any],
-             capture: Any = None) -> None:
+    def open(self, locks: ExitStack, *, population: dict[str, Any], capture: Any = None,
+             write: Any = None, flush: Any = None) -> None:
         """Create the run directory, its files and the hooks, exactly as ``train`` does.
 
-        ``capture`` takes the checkpoints' snapshots (see ``session_hooks``).
+        ``capture`` and ``write`` take and write the checkpoints (see
+        ``session_hooks``); ``flush()`` waits for writes still under way.
         """
         import keras
 
@@ -75,7 +77,8 @@ class Member:
         self.summary.data.update(population)
         self.summary.write()
         hooks, self.checkpointing = session_hooks(self.session, self.run, self.state,
-                                                  self.summary, capture=capture)
+                                                  self.summary, capture=capture, write=write)
+        self.flush = flush or (lambda: None)
         data = self.session.config.data
         self.loop = _Loop(
             self.model, self.session.dataset, self.state,
@@ -148,12 +151,15 @@ class Member:
         status, error = "completed", None
         try:
             if state.stop_reason == StopReason.INTERRUPTED:
-                single._stopped(self.run, state, self.summary, self._signum,
-                                saved=self._at_boundary and self.checkpointing.save_now())
+                saved = self._at_boundary and self.checkpointing.save_now()
+                self.flush()  # the checkpoint on disk before the summary names it
+                single._stopped(self.run, state, self.summary, self._signum, saved=saved)
             if state.stop_reason == StopReason.TIMED_OUT:
+                saved = self.checkpointing.save_now()
+                self.flush()
                 single._timed_out(self.run, state, self.summary,
-                                  self.session.config.training.max_time,
-                                  saved=self.checkpointing.save_now())
+                                  self.session.config.training.max_time, saved=saved)
+            self.flush()
             single._settle(self.session, self.run, state, self.summary)
         except Interrupted as stopped:
             status, error = "interrupted", str(stopped)

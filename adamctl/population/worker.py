@@ -123,6 +123,7 @@ def _exact_engine(trials: list[Any], alone: dict[int, Any],
 def _train(engine: Any, facts: dict[str, Any], send: Callable[[dict[str, Any]], None]) -> None:
     """Open every member's run, train them together, and answer for every trial whatever happens."""
     from adamctl.errors import RunLocked
+    from adamctl.population.background import BackgroundWrites
     from adamctl.population.lockstep import train_together
     from adamctl.training.interrupts import StopOnSignal
 
@@ -132,18 +133,21 @@ def _train(engine: Any, facts: dict[str, Any], send: Callable[[dict[str, Any]], 
         answered.add(outcome["trial"])
         send(outcome)
 
+    writes = BackgroundWrites()
     with ExitStack() as locks, StopOnSignal() as stop:
         opened = []
         for member in engine.members:
             try:
-                member.open(locks, population=facts, capture=engine.capture_for(member))
+                member.open(locks, population=facts, capture=engine.capture_for(member),
+                            write=writes.write_checkpoint, flush=writes.flush)
                 opened.append(member)
             except RunLocked as busy:  # another process writes it: left for a later resume
                 answer({"trial": member.trial_id, "status": "locked", "error": str(busy),
                         "summary": None})
         engine.members = opened
+        locks.callback(writes.close)  # runs first on the way out: before the locks go
         try:
-            train_together(engine, answer, stop=stop)
+            train_together(engine, answer, stop=stop, flush=writes.flush)
         except BaseException as error:
             _fail_unanswered(engine, answered, error, answer)
             if not isinstance(error, Exception):

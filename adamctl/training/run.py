@@ -175,15 +175,17 @@ def run_session(
 def session_hooks(
     session: Session, run: RunDir, state: LoopState, summary: RunSummary, *,
     console: Console | None = None, extra: Sequence[keras.callbacks.Callback] = (),
-    capture: Callable[..., Any] | None = None,
+    capture: Callable[..., Any] | None = None, write: Callable[..., Any] | None = None,
 ) -> tuple[list[keras.callbacks.Callback], keras.callbacks.Callback]:
     """A run's callbacks in their order, and among them the checkpointing one.
 
     ``capture(session, state, config=..., config_hash=...)`` takes the
-    checkpoint's snapshot (default :func:`adamctl.training.state_io.capture`);
-    a population passes one that reads its stacked state, with the same result.
+    checkpoint's snapshot (default :func:`adamctl.training.state_io.capture`)
+    and ``write(run, data, keep=...)`` writes it (default
+    :func:`adamctl.store.checkpoint.write_checkpoint`); a population passes
+    its own, with the same results.
     """
-    checkpointing = _checkpointing(session, run, state, capture)
+    checkpointing = _checkpointing(session, run, state, capture, write)
     hooks = (_callbacks(run, state, summary, console) + _diagnostics(session, run, state)
              + _loggers(session, run, state, summary) + [checkpointing] + list(extra) + _fault_injection(state))
     best = _best_epoch(session, run, state, summary)
@@ -314,14 +316,15 @@ def _fault_injection(state: LoopState) -> list[keras.callbacks.Callback]:
 
 
 def _checkpointing(session: Session, run: RunDir, state: LoopState,
-                   capture: Callable[..., Any] | None = None) -> keras.callbacks.Callback:
+                   capture: Callable[..., Any] | None = None,
+                   write: Callable[..., Any] | None = None) -> keras.callbacks.Callback:
     """The callback that snapshots ``session`` into ``run``'s checkpoints."""
     from adamctl.training.callbacks.checkpointing import Checkpointing
     from adamctl.store.checkpoint import write_checkpoint
     from adamctl.training.state_io import all_finite
     from adamctl.training.state_io import capture as capture_session
 
-    capture = capture or capture_session
+    capture, write_checkpoint = capture or capture_session, write or write_checkpoint
     config = session.config
     resolved, digest = config_to_dict(config), config_hash(config)
 
