@@ -119,6 +119,21 @@ def _worker_main(connection: Connection, threads: int, parent_pid: int,
                 connection.send(run_job(job))
     except (EOFError, OSError):
         return
+    _leave_at_once()
+
+
+def _leave_at_once() -> None:
+    """Exit without the interpreter's teardown, once told to stop.
+
+    Tearing down an interpreter with TensorFlow loaded takes about a second
+    (measured 1.1 s), which the sweep waits for; by now every trial's files
+    are written, synced and closed, so there is nothing left to tear down.
+    """
+    import sys
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 class _Worker:
