@@ -1,9 +1,11 @@
-"""Checkpoint writes on a background thread: a population's fsyncs overlap its other work.
+"""Checkpoint and best-weights writes on a background thread: a population's fsyncs overlap
+its other work.
 
-A checkpoint is mostly waiting for the disk (about nine fsyncs); at an
-epoch's end a population writes one per member. The snapshot is taken on
-the training thread (its arrays are copies), and the write goes to one
-background thread, so writes keep their order. Nothing reads a checkpoint
+A checkpoint is mostly waiting for the disk (about nine fsyncs), the best
+epoch's weights file for two; at an epoch's end a population writes them
+for every member. Their contents are taken on the training thread (arrays
+are copies, the weights file is bytes), and the writes go to one background
+thread, so they keep their order. Nothing reads a checkpoint
 while it may still be pending: :meth:`BackgroundWrites.flush` waits for
 every write at each epoch's end (before the next step, so a kill between
 steps finds them all on disk, as after a separate run's step) and before a
@@ -31,6 +33,12 @@ class BackgroundWrites:
         from adamctl.store.checkpoint import write_checkpoint
 
         self._pending.append(self._pool.submit(write_checkpoint, run, data, keep=keep))
+
+    def write_file(self, path: Any, data: bytes) -> None:
+        """Queue ``atomic_write_bytes(path, data)`` (``data`` is already built)."""
+        from adamctl._atomic import atomic_write_bytes
+
+        self._pending.append(self._pool.submit(atomic_write_bytes, path, data))
 
     def flush(self) -> None:
         """Wait for every queued write; raise the first one's error, if any failed."""

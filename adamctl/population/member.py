@@ -60,11 +60,12 @@ class Member:
         return self.session.model
 
     def open(self, locks: ExitStack, *, population: dict[str, Any], capture: Any = None,
-             write: Any = None, flush: Any = None) -> None:
+             write: Any = None, write_file: Any = None, flush: Any = None) -> None:
         """Create the run directory, its files and the hooks, exactly as ``train`` does.
 
-        ``capture`` and ``write`` take and write the checkpoints (see
-        ``session_hooks``); ``flush()`` waits for writes still under way.
+        ``capture``, ``write`` and ``write_file`` take and write checkpoints
+        and the best weights (see ``session_hooks``); ``flush()`` waits for
+        writes still under way.
         """
         import keras
 
@@ -77,7 +78,8 @@ class Member:
         self.summary.data.update(population)
         self.summary.write()
         hooks, self.checkpointing = session_hooks(self.session, self.run, self.state,
-                                                  self.summary, capture=capture, write=write)
+                                                  self.summary, capture=capture, write=write,
+                                                  write_file=write_file)
         self.flush = flush or (lambda: None)
         data = self.session.config.data
         self.loop = _Loop(
@@ -145,6 +147,7 @@ class Member:
         if state.stop_reason is None:
             state.stop_reason = StopReason.COMPLETED
         self.loop.tick()
+        self.flush()  # the best weights on disk before on_train_end may load them
         if self._at_boundary:  # as train_loop's end; a stop inside a step skips it
             self.loop.hooks.on_train_end(dict(state.logs))
         self.answered = True

@@ -81,22 +81,35 @@ class StackedEngine:
         self._synced: tuple[int, int] | None = None
 
     def _slot_members(self) -> list[Member]:
-        """One member per distinct seed: its data and batch order stand for the slot's."""
+        """One member per distinct seed: its data stands for the slot's."""
         return [next(m for m, s in zip(self.members, self.slot_of) if s == slot)
                 for slot in range(len(self.seeds))]
 
     def step(self, active: Sequence[Member]) -> list[dict[str, float]]:
-        """One step of every member; the logs of ``active`` (the others' slices run on unread)."""
-        batches = [m.batch() for m in self._slot_members()]
+        """One step of every member; the logs of ``active`` (the others' slices run on unread).
+
+        Each slot's batch is the one its seed's separate runs take at the
+        active members' position: a member that left (stopped early) no
+        longer moves, so the position is never read from it.
+        """
+        position = active[0].state.step_in_epoch
+        batches = [(d.x_train[plan[position]], d.y_train[plan[position]])
+                   for d, plan in zip(self._datasets, self._plans)]
         results = self.stack.train_step(np.stack([x for x, _ in batches]),
                                         np.stack([y for _, y in batches]))
         self._changed()
         return self._logs(active, [np.asarray(r) for r in results])
 
     def begin_epoch(self, active: Sequence[Member]) -> None:
-        for member in self._slot_members():
-            member.plan_epoch()
-        if active[0].state.step_in_epoch == 0:
+        """Plan each slot's batches for the active members' epoch; reset the metrics at its start."""
+        from adamctl.training.loop import epoch_batches
+
+        state, data = active[0].state, active[0].session.config.data
+        self._datasets = [m.session.dataset for m in self._slot_members()]
+        self._plans = [epoch_batches(len(d.x_train), data.batch_size, epoch=state.epoch, seed=seed,
+                                     shuffle=data.shuffle, steps=state.steps_per_epoch)
+                       for d, seed in zip(self._datasets, self.seeds)]
+        if state.step_in_epoch == 0:
             self.stack.reset_metrics()
             self._changed()
 

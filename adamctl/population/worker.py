@@ -139,7 +139,8 @@ def _train(engine: Any, facts: dict[str, Any], send: Callable[[dict[str, Any]], 
         for member in engine.members:
             try:
                 member.open(locks, population=facts, capture=engine.capture_for(member),
-                            write=writes.write_checkpoint, flush=writes.flush)
+                            write=writes.write_checkpoint, write_file=writes.write_file,
+                            flush=writes.flush)
                 opened.append(member)
             except RunLocked as busy:  # another process writes it: left for a later resume
                 answer({"trial": member.trial_id, "status": "locked", "error": str(busy),

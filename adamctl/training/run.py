@@ -176,19 +176,22 @@ def session_hooks(
     session: Session, run: RunDir, state: LoopState, summary: RunSummary, *,
     console: Console | None = None, extra: Sequence[keras.callbacks.Callback] = (),
     capture: Callable[..., Any] | None = None, write: Callable[..., Any] | None = None,
+    write_file: Callable[[Path, bytes], None] | None = None,
 ) -> tuple[list[keras.callbacks.Callback], keras.callbacks.Callback]:
     """A run's callbacks in their order, and among them the checkpointing one.
 
     ``capture(session, state, config=..., config_hash=...)`` takes the
-    checkpoint's snapshot (default :func:`adamctl.training.state_io.capture`)
-    and ``write(run, data, keep=...)`` writes it (default
-    :func:`adamctl.store.checkpoint.write_checkpoint`); a population passes
-    its own, with the same results.
+    checkpoint's snapshot (default :func:`adamctl.training.state_io.capture`),
+    ``write(run, data, keep=...)`` writes it (default
+    :func:`adamctl.store.checkpoint.write_checkpoint`) and ``write_file(path,
+    data)`` writes the best epoch's weights (default
+    :func:`adamctl._atomic.atomic_write_bytes`); a population passes its own,
+    with the same results.
     """
     checkpointing = _checkpointing(session, run, state, capture, write)
     hooks = (_callbacks(run, state, summary, console) + _diagnostics(session, run, state)
              + _loggers(session, run, state, summary) + [checkpointing] + list(extra) + _fault_injection(state))
-    best = _best_epoch(session, run, state, summary)
+    best = _best_epoch(session, run, state, summary, write_file or atomic_write_bytes)
     if best is not None:
         hooks.insert(1, best)  # after metrics.csv, before summary.json and the checkpoint
     if session.config.training.max_time is not None:
@@ -251,8 +254,8 @@ def _callbacks(run: RunDir, state: LoopState, summary: RunSummary,
     return hooks
 
 
-def _best_epoch(session: Session, run: RunDir, state: LoopState,
-                summary: RunSummary) -> keras.callbacks.Callback | None:
+def _best_epoch(session: Session, run: RunDir, state: LoopState, summary: RunSummary,
+                write_file: Callable[[Path, bytes], None]) -> keras.callbacks.Callback | None:
     """Early stopping and the best epoch's weights, its counters replayed from metrics.csv.
 
     Without ``training.early_stopping`` it only keeps ``model.best.weights.h5``
@@ -269,7 +272,7 @@ def _best_epoch(session: Session, run: RunDir, state: LoopState,
         state, monitor=monitor, mode=rule.mode if rule else "auto",
         patience=rule.patience if rule else None, min_delta=rule.min_delta if rule else 0.0,
         restore_best=bool(rule and rule.restore_best),
-        save_best=lambda model: save_weights_atomic(model, run.best_weights_path),
+        save_best=lambda model: write_file(run.best_weights_path, weights_h5_bytes(model)),
         load_best=lambda model: model.load_weights(run.best_weights_path),
         on_best=lambda epoch: summary.data.update(best_epoch=epoch),
     )

@@ -45,6 +45,10 @@ CASES = [
                   for b in (0.9, 0.999)], id="tanh-short-batch-midepoch-checkpoints"),
     pytest.param([{"model": {"preset": "logreg"}, "optimizer": {"learning_rate": r}}
                   for r in (0.1, 0.01)], id="logreg"),
+    pytest.param([{"training": {"epochs": 6, "early_stopping": {"patience": 0,
+                                                               "restore_best": True}},
+                   "optimizer": {"learning_rate": r}}
+                  for r in (0.5, 0.05, 0.001)], id="early-stopping-members-leave"),
 ]
 
 
@@ -102,3 +106,21 @@ def test_a_population_too_big_for_memory_trains_in_turns(tmp_path, monkeypatch):
     sizes = [json.loads((Path(j.run_dir) / "summary.json").read_text())["population_size"]
              for j in jobs]
     assert sizes == [2, 2, 1]
+
+
+def test_replicated_members_stopping_early_leave_and_the_others_stay_exact(tmp_path):
+    from adamctl.sweep.local import TrialJob, run_job
+
+    jobs = _jobs(tmp_path, [{"model": {"dropout": 0.1}, "optimizer": {"learning_rate": r},
+                             "training": {"epochs": 5, "early_stopping": {"patience": 0}}}
+                            for r in (0.5, 0.003)])
+    _train_population(jobs)
+    for job in jobs:
+        summary = json.loads((Path(job.run_dir) / "summary.json").read_text())
+        assert summary["population_engine"] == "replicated"
+        alone = tmp_path / "alone" / job.trial_id
+        run_job(TrialJob(job.trial_id, str(alone), job.config))
+        assert_same_run(Path(job.run_dir), alone)
+    stopped = [json.loads((Path(j.run_dir) / "summary.json").read_text())
+               .get("early_stopped_at_epoch") for j in jobs]
+    assert stopped[0] is not None and stopped[0] < 5  # the first left while the other went on
