@@ -84,6 +84,7 @@ def _steps_per_trial(sweep: Path) -> int:
 
 
 def _header(args: argparse.Namespace) -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from adamctl.training.backend import versions
 
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, load average "

@@ -45,6 +45,10 @@ CASES = [
                   for b in (0.9, 0.999)], id="tanh-short-batch-midepoch-checkpoints"),
     pytest.param([{"model": {"preset": "logreg"}, "optimizer": {"learning_rate": r}}
                   for r in (0.1, 0.01)], id="logreg"),
+    pytest.param([{"model": {"preset": None, "layers": [
+                       {"class_name": "Dense", "units": 12, "activation": "sigmoid"},
+                       {"class_name": "Dense", "units": 3, "use_bias": False}]},
+                   "optimizer": {"epsilon": e}} for e in (1e-7, 1e-2)], id="layers-list"),
     pytest.param([{"training": {"epochs": 6, "early_stopping": {"patience": 0,
                                                                "restore_best": True}},
                    "optimizer": {"learning_rate": r}}
