@@ -1,4 +1,4 @@
-"""A beta_2 x epsilon grid of the quickstart through ``--executor local`` and ``--executor population``.
+"""A beta_2 x epsilon quickstart grid through ``--executor local`` and ``--executor population``.
 
 The same sweep runs on the local executor (warm worker processes, one per
 core) and with populations of each size P, each as a real ``adamctl sweep``

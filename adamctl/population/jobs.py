@@ -40,7 +40,8 @@ class PopulationPlan:
     notes: dict[str, str] = field(default_factory=dict)
     run_dirs: dict[str, str] = field(default_factory=dict)
 
-    def noting(self, on_outcome: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    def noting(self, on_outcome: Callable[[dict[str, Any]], None]
+               ) -> Callable[[dict[str, Any]], None]:
         """``on_outcome``, after writing into each noted trial's summary.json why it ran alone."""
 
         def noted(outcome: dict[str, Any]) -> None:

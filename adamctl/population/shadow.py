@@ -51,7 +51,7 @@ def representatives(configs: Sequence[dict[str, Any]]) -> list[int]:
 
 
 def separate_run(job: Any, steps: Sequence[int] | None = None) -> tuple[SeparateRun, list[int]]:
-    """Train ``job``'s config alone on the shadow steps, as ``adamctl train`` would; nothing written."""
+    """Train ``job``'s config alone on the shadow steps as ``adamctl train`` does; no files."""
     import keras
 
     from adamctl.config import config_from_dict

@@ -69,7 +69,8 @@ def _model_problem(model: keras.Model) -> str | None:
 
 def _config_problem(config: Mapping[str, Any]) -> str | None:
     model, training = config["model"], config["training"]
-    if model["loss"] != "sparse_categorical_crossentropy" or config["data"]["task"] != "classification":
+    task = config["data"]["task"]
+    if model["loss"] != "sparse_categorical_crossentropy" or task != "classification":
         return f"loss {model['loss']} (the stacked engine trains sparse cross-entropy)"
     if training.get("mixed_precision"):
         return "mixed precision"

@@ -192,7 +192,7 @@ def _per_member_dense(layer: _Dense, products: list[Any], values: Sequence[Any],
 
 
 def _sparse_crossentropy(logits: Any, labels: Any) -> Any:
-    """Each member's mean sparse cross-entropy from logits, in Keras's ops (per member log-softmax)."""
+    """Each member's mean sparse cross-entropy from logits, in Keras's ops, per member."""
     import tensorflow as tf
 
     size = logits.shape[0]
@@ -212,7 +212,7 @@ def _matches(labels: Any, logits: Any) -> Any:
 
 
 def _add_bias(stacked: Any, bias: Any) -> Any:
-    """``stacked`` (P, B, C) plus each member's bias (P, C), with the gradient Keras's BiasAdd gets."""
+    """``stacked`` (P, B, C) plus each member's bias (P, C), with BiasAdd's own gradient."""
     import tensorflow as tf
 
     @tf.custom_gradient

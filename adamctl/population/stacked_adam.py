@@ -152,7 +152,8 @@ class StackedAdam:
             kernel_form = (m * _column(alpha, m)) / (tf.sqrt(v) + _column(epsilon, m))
             if table.kernel_form.all():
                 return kernel_form
-        # Algorithm 1 on the generic path: (m / (sqrt(v) / sqrt(1 - b2^t) + eps)) * (lr / (1 - b1^t)).
+        # Algorithm 1 on the generic path:
+        # (m / (sqrt(v) / sqrt(1 - b2^t) + eps)) * (lr / (1 - b1^t)).
         denominator = tf.sqrt(v) / _column(tf.sqrt(1 - beta_2_power), m) + _column(table.epsilon, m)
         algorithm_1 = (m / denominator) * _column(rates / (1 - beta_1_power), m)
         if kernel_form is None:

@@ -101,7 +101,7 @@ class StackedEngine:
         return self._logs(active, [np.asarray(r) for r in results])
 
     def begin_epoch(self, active: Sequence[Member]) -> None:
-        """Plan each slot's batches for the active members' epoch; reset the metrics at its start."""
+        """Plan each slot's batches for the active members' epoch; reset metrics at its start."""
         from adamctl.training.loop import epoch_batches
 
         state, data = active[0].state, active[0].session.config.data
@@ -117,7 +117,7 @@ class StackedEngine:
         return self._logs(active, self.stack.metric_results())
 
     def validate(self, active: Sequence[Member]) -> list[dict[str, float]]:
-        """``model.evaluate``'s metrics for every member: its batches in order, metrics reset first."""
+        """``model.evaluate``'s metrics for every member: batches in order, metrics reset first."""
         datasets = [m.session.dataset for m in self._slot_members()]
         if not len(datasets[0].x_val):
             return [{} for _ in active]
@@ -177,8 +177,8 @@ class StackedEngine:
         return self._arrays
 
     def _logs(self, active: Sequence[Member], results: Sequence[np.ndarray]) -> list[dict]:
-        return [{name: float(values[self.index[id(m)]]) for name, values in zip(self.names, results)}
-                for m in active]
+        return [{name: float(values[self.index[id(m)]])
+                 for name, values in zip(self.names, results)} for m in active]
 
 
 def _member_optimizer(config: Any, model: Any) -> Any:

@@ -36,7 +36,8 @@ class _Layout:
     places: tuple[tuple[int, int], ...]  # (byte offset, variable index) per dataset
 
 
-_LAYOUTS: "weakref.WeakKeyDictionary[Any, dict[tuple, _Layout | None]]" = weakref.WeakKeyDictionary()
+_LAYOUTS: "weakref.WeakKeyDictionary[Any, dict[tuple, _Layout | None]]" = \
+    weakref.WeakKeyDictionary()
 
 
 def weights_h5_bytes(model: keras.Model) -> bytes:

@@ -158,7 +158,8 @@ def test_an_ungroupable_grid_says_why_and_runs_locally(tmp_path):
     for trial in _trials(tmp_path):
         summary = _summary(trial)
         assert summary["status"] == "completed"
-        assert summary["executor"] == "local" and "data.batch_size" in summary["population_fallback"]
+        assert summary["executor"] == "local"
+        assert "data.batch_size" in summary["population_fallback"]
 
 
 def test_population_size_needs_the_population_executor(tmp_path):

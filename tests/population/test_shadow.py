@@ -15,7 +15,8 @@ pytestmark = pytest.mark.slow
 
 class _Job:
     def __init__(self, trial_id: str, config: dict, run_dir) -> None:
-        self.trial_id, self.run_dir, self.config, self.resume = trial_id, str(run_dir), config, False
+        self.trial_id, self.run_dir, self.config = trial_id, str(run_dir), config
+        self.resume = False
 
 
 def _resolved(config: dict) -> dict:
