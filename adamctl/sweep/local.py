@@ -47,6 +47,7 @@ class TrialJob:
     config: dict[str, Any]
     resume: bool = False
     report: Any = None  # a search's adamctl.sweep.pruning.ReportTo when it prunes
+    epochs: int | None = None  # resume to this many epochs (the plan's, after --extend)
 
 
 def run_job(job: TrialJob) -> dict[str, Any]:
@@ -71,7 +72,9 @@ def run_job(job: TrialJob) -> dict[str, Any]:
         if job.resume:
             from adamctl.training.resume import resume
 
-            resume(run_dir, warn=lambda message: None)
+            overrides = () if job.epochs is None else (f"training.epochs={job.epochs}",)
+            resume(run_dir, overrides=overrides, allow_drift=bool(overrides),
+                   warn=lambda message: None)
         else:
             status = train(config_from_dict(job.config), run_dir=run_dir,
                            extra_callbacks=pruning_callbacks(job.report)).status

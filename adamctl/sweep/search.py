@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterator, Sequence
 from adamctl.store import SweepDir
 from adamctl.sweep.search_plan import SearchPlan
 
-__all__ = ["run_search", "FINISHED"]
+__all__ = ["run_search", "trial_config", "FINISHED"]
 
 FINISHED = ("completed", "diverged", "pruned", "failed")
 
@@ -131,7 +131,7 @@ class _Search:
             report = ReportTo(self.storage, self.plan.study, self.study_ids[trial.point.index],
                               self.plan.metric, self.plan.mode, self.plan.prune)
         return TrialJob(trial.id, str(self.sweep_dir.trial(trial.id).root),
-                        _trial_config(self.plan, trial), resume=resume, report=report)
+                        trial_config(self.plan, trial), resume=resume, report=report)
 
     def on_outcome(self, outcome: dict[str, Any]) -> None:
         from adamctl.sweep.run import recorded_outcome
@@ -186,7 +186,7 @@ class _Search:
         return results
 
 
-def _trial_config(plan: SearchPlan, trial: Any) -> dict[str, Any]:
+def trial_config(plan: SearchPlan, trial: Any) -> dict[str, Any]:
     """The trial's resolved config: the base with the sampled values set (checked again)."""
     from adamctl.config import config_from_dict, config_to_dict
     from adamctl.sweep.plan import _with_value
