@@ -32,7 +32,8 @@ __all__ = ["command"]
               help="With --search: the Optuna storage (a database URL) instead of optuna.db in "
               "the sweep directory.")
 @click.option("--budget", type=Duration(),
-              help="Start no new trial after this long (90s, 30m, 2h, 1h30m); running ones finish.")
+              help="Start no new trial after this long (90s, 30m, 2h, 1h30m); running ones stop "
+              "at a checkpoint (exit code 124; --resume continues).")
 @overrides_option
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Parallel worker processes (default: the number of CPU cores).")
@@ -45,7 +46,8 @@ __all__ = ["command"]
 @click.option("--sweep-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Write the sweep here instead of runs/<name>-sweep-<YYYYmmdd-HHMMSS>/.")
 @click.option("--resume", "resume_dir", type=click.Path(file_okay=False, path_type=Path),
-              metavar="SWEEP_DIR", help="Continue an interrupted sweep.")
+              metavar="SWEEP_DIR", help="Continue a sweep; with a CONFIG and options, they must "
+              "plan the same sweep.")
 @click.option("--rerun", type=StatusList(), default=(), metavar="STATUS,...",
               help="With --resume: run the trials with these statuses (failed, diverged, pruned) "
               "again from scratch, under new ids; their old directories stay.")

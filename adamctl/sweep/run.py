@@ -13,6 +13,7 @@ failed, and a completed or diverged trial is never marked again.
 from __future__ import annotations
 
 import contextlib
+import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Sequence
 
@@ -124,11 +125,9 @@ def _run_locked(plan: SweepPlan, sweep_dir: SweepDir, *, workers, executor, addr
             progress(records[trial.id], finished[0], len(plan.trials))
 
     _write(plan, sweep_dir, records)
-    if deadline is not None and jobs:
-        jobs = _started_before(deadline, jobs)
     try:
         _execute(jobs, executor=executor, address=address, workers=workers, on_outcome=on_outcome,
-                 gpus=gpus)
+                 gpus=gpus, deadline=deadline)
     except SweepStopped as stopped:
         for trial in plan.trials:  # a worker killed before it answered left its files only
             if records[trial.id]["status"] == "pending":
@@ -137,7 +136,23 @@ def _run_locked(plan: SweepPlan, sweep_dir: SweepDir, *, workers, executor, addr
         _write(plan, sweep_dir, records, final=True)
         raise interrupted(sweep_dir, stopped.signum) from None
     results = _write(plan, sweep_dir, records, final=True)
+    unfinished = [t.id for t in plan.trials if records[t.id]["status"] not in _SETTLED]
+    if deadline is not None and unfinished and time.monotonic() >= deadline:
+        raise budget_spent(sweep_dir, [records[t]["status"] for t in unfinished])
     return SweepOutcome(sweep_dir, plan, results)
+
+
+def budget_spent(sweep_dir: SweepDir, statuses: Sequence[str]) -> Interrupted:
+    """The end of a sweep that ran out of ``--budget`` with trials left (exit code 124).
+
+    124, as coreutils' ``timeout`` and ``training.max_time``: a stop on a time
+    limit, not a failure.
+    """
+    stopped = sum(status == "interrupted" for status in statuses)
+    return Interrupted(
+        f"sweep {sweep_dir.root}: the --budget ran out with {len(statuses)} trial(s) unfinished "
+        f"({stopped} stopped at a checkpoint, {len(statuses) - stopped} not started); continue "
+        f'with "adamctl sweep --resume {sweep_dir.root}"', exit_code=124)
 
 
 def _job(plan: SweepPlan, sweep_dir: SweepDir, trial: Any) -> Any:
@@ -210,25 +225,26 @@ def status_on_disk(run: Any, summary: dict[str, Any] | None) -> str:
     return status
 
 
-def _execute(jobs, *, executor, address, workers, on_outcome, gpus=()) -> None:
+def _execute(jobs, *, executor, address, workers, on_outcome, gpus=(), deadline=None) -> None:
     if not jobs:
         return
     if executor == "ray":
         from adamctl.sweep.ray import run_ray
 
-        run_ray(list(jobs), address=address, workers=workers, on_outcome=on_outcome)
+        # Ray takes its jobs up front: the budget is checked once, when they
+        # are handed over, and trials already running finish.
+        run_ray(list(_started_before(deadline, jobs)), address=address, workers=workers,
+                on_outcome=on_outcome)
     else:
         from adamctl.sweep.local import run_local
 
-        run_local(jobs, workers=workers, on_outcome=on_outcome, gpus=gpus)
+        run_local(jobs, workers=workers, on_outcome=on_outcome, gpus=gpus, deadline=deadline)
 
 
-def _started_before(deadline: float, jobs: list) -> Any:
+def _started_before(deadline: float | None, jobs: list) -> Any:
     """``jobs`` one at a time, until ``time.monotonic()`` reaches ``deadline`` (``--budget``)."""
-    import time
-
     for job in jobs:
-        if time.monotonic() >= deadline:
+        if deadline is not None and time.monotonic() >= deadline:
             return
         yield job
 

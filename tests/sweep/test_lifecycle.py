@@ -177,3 +177,59 @@ def test_extend_trains_every_trial_on_bit_for_bit_as_a_longer_run(sweep, tmp_pat
     for ours, theirs in zip(_weights(trial / "model.weights.h5"),
                             _weights(plain / "model.weights.h5"), strict=True):
         assert np.array_equal(ours, theirs)
+
+
+@pytest.mark.slow
+def test_ten_random_kills_lose_no_trial_and_repeat_none(tmp_path):
+    """SIGKILL the whole sweep (process group) at random moments, ten times, resuming after each."""
+    import os
+    import random
+    import signal
+    import subprocess
+    import time
+
+    from tests.helpers import adamctl_executable
+
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump(merge(TINY, {"training": {"epochs": 40}})))
+    sweep = tmp_path / "sweep"
+    start = [adamctl_executable(), "sweep", str(config), "--grid", "optimizer.beta_1=0.7,0.8,0.9",
+             "--workers", "2", "--sweep-dir", str(sweep), "-q"]
+    resume = [adamctl_executable(), "sweep", "--resume", str(sweep), "--workers", "2", "-q"]
+    chance = random.Random(20261201)
+    kills = 0
+    while kills < 10:
+        process = subprocess.Popen(resume if kills else start, cwd=tmp_path,
+                                   start_new_session=True, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.PIPE, text=True)
+        while not (sweep / "sweep.yaml").exists() and process.poll() is None:
+            time.sleep(0.05)
+        time.sleep(chance.uniform(0.2, 6.0))
+        assert process.poll() is None, f"the sweep ended before kill {kills + 1}: " \
+                                       f"{process.communicate()[1]}"
+        os.killpg(process.pid, signal.SIGKILL)  # the sweep and its workers, wherever they are
+        process.wait()
+        kills += 1
+
+    from adamctl.store import RunDir
+
+    # The kills landed while trials trained: some had checkpoints that later sessions resumed.
+    assert any(RunDir(t).checkpoint_dirs() for t in (sweep / "trials").iterdir())
+    finished = run_cli(*resume[1:], cwd=tmp_path)
+    assert finished.returncode == 0, finished.stderr
+    results = pd.read_csv(sweep / "results.csv")
+    assert list(results["trial"]) == ["p000-s3", "p001-s3", "p002-s3"]
+    assert list(results["status"]) == ["completed"] * 3
+    assert sorted(p.name for p in (sweep / "trials").iterdir()) == list(results["trial"])
+    for trial in results["trial"]:
+        epochs = list(pd.read_csv(sweep / "trials" / trial / "metrics.csv")["epoch"])
+        assert epochs == list(range(1, 41)), trial  # no epoch lost, none written twice
+
+    plain = tmp_path / "plain"
+    trial = sweep / "trials" / "p002-s3"
+    trained = run_cli("train", str(trial / "config.yaml"), "--run-dir", str(plain), "-q",
+                      cwd=tmp_path)
+    assert trained.returncode == 0, trained.stderr
+    for ours, theirs in zip(_weights(trial / "model.weights.h5"),
+                            _weights(plain / "model.weights.h5"), strict=True):
+        assert np.array_equal(ours, theirs)
