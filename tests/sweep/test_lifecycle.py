@@ -191,7 +191,7 @@ def test_ten_random_kills_lose_no_trial_and_repeat_none(tmp_path):
     from tests.helpers import adamctl_executable
 
     config = tmp_path / "config.yaml"
-    config.write_text(yaml.safe_dump(merge(TINY, {"training": {"epochs": 40}})))
+    config.write_text(yaml.safe_dump(merge(TINY, {"training": {"epochs": 100}})))
     sweep = tmp_path / "sweep"
     start = [adamctl_executable(), "sweep", str(config), "--grid", "optimizer.beta_1=0.7,0.8,0.9",
              "--workers", "2", "--sweep-dir", str(sweep), "-q"]
@@ -202,9 +202,11 @@ def test_ten_random_kills_lose_no_trial_and_repeat_none(tmp_path):
         process = subprocess.Popen(resume if kills else start, cwd=tmp_path,
                                    start_new_session=True, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.PIPE, text=True)
-        while not (sweep / "sweep.yaml").exists() and process.poll() is None:
-            time.sleep(0.05)
-        time.sleep(chance.uniform(0.2, 6.0))
+        if chance.random() < 0.2:  # early: while the workers start (or before sweep.yaml is)
+            time.sleep(chance.uniform(0.0, 1.0))
+        else:  # once this session trains (however loaded the machine), a moment later
+            _wait_for_training(sweep, since=time.time(), process=process)
+            time.sleep(chance.uniform(0.0, 2.0))
         assert process.poll() is None, f"the sweep ended before kill {kills + 1}: " \
                                        f"{process.communicate()[1]}"
         os.killpg(process.pid, signal.SIGKILL)  # the sweep and its workers, wherever they are
@@ -223,7 +225,7 @@ def test_ten_random_kills_lose_no_trial_and_repeat_none(tmp_path):
     assert sorted(p.name for p in (sweep / "trials").iterdir()) == list(results["trial"])
     for trial in results["trial"]:
         epochs = list(pd.read_csv(sweep / "trials" / trial / "metrics.csv")["epoch"])
-        assert epochs == list(range(1, 41)), trial  # no epoch lost, none written twice
+        assert epochs == list(range(1, 101)), trial  # no epoch lost, none written twice
 
     plain = tmp_path / "plain"
     trial = sweep / "trials" / "p002-s3"
@@ -233,3 +235,14 @@ def test_ten_random_kills_lose_no_trial_and_repeat_none(tmp_path):
     for ours, theirs in zip(_weights(trial / "model.weights.h5"),
                             _weights(plain / "model.weights.h5"), strict=True):
         assert np.array_equal(ours, theirs)
+
+
+def _wait_for_training(sweep: Path, *, since: float, process, limit_s: float = 300) -> None:
+    """Return once a trial's metrics.csv was written after ``since`` (an epoch ended)."""
+    import time
+
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline and process.poll() is None:
+        if any(p.stat().st_mtime > since for p in sweep.glob("trials/*/metrics.csv")):
+            return
+        time.sleep(0.05)
