@@ -17,7 +17,7 @@ from adamctl.config.overrides import NotAMapping, set_path
 from adamctl.errors import ConfigError
 from adamctl.sweep.grid import Trial, expand, grid_values
 
-__all__ = ["SweepPlan", "plan_sweep", "plan_from_dict"]
+__all__ = ["SweepPlan", "plan_sweep", "plan_from_dict", "replan"]
 
 
 @dataclass(frozen=True)
@@ -30,8 +30,10 @@ class SweepPlan:
         grid: each swept key with the list of values it takes.
         seeds: the seeds every grid point is repeated over.
         metric: the metric reports sort by; ``mode``: min or max.
-        trials: the trials, in expansion order.
+        trials: the trials, in expansion order (the latest attempt of each).
         configs: each trial's resolved config, by trial id.
+        history: what changed the sweep after it started, oldest first
+            (``sweep --resume --rerun`` and ``--extend``), as plain mappings.
     """
 
     name: str
@@ -42,6 +44,7 @@ class SweepPlan:
     mode: str
     trials: tuple[Trial, ...]
     configs: dict[str, dict[str, Any]]
+    history: tuple[dict[str, Any], ...] = ()
 
     @property
     def swept_keys(self) -> list[str]:
@@ -51,12 +54,18 @@ class SweepPlan:
         return {
             "name": self.name, "metric": self.metric, "mode": self.mode,
             "grid": self.grid, "seeds": list(self.seeds),
-            "trials": [
-                {"id": t.id, "point": t.point.id, "seed": t.seed, "values": t.point.as_dict()}
-                for t in self.trials
-            ],
+            "trials": [_trial_entry(t) for t in self.trials],
             "base": self.base,
+            **({"history": list(self.history)} if self.history else {}),
         }
+
+
+def _trial_entry(trial: Trial) -> dict[str, Any]:
+    entry = {"id": trial.id, "point": trial.point.id, "seed": trial.seed,
+             "values": trial.point.as_dict()}
+    if trial.attempt > 1:
+        entry["attempt"] = trial.attempt
+    return entry
 
 
 def plan_sweep(
@@ -117,10 +126,14 @@ def _mode(section: Any) -> str:
     return metric_direction(section.metric) if section.mode == "auto" else section.mode
 
 
-def _plan(name, base, grid, seeds, *, metric, mode, source) -> SweepPlan:
+def _plan(name, base, grid, seeds, *, metric, mode, source, attempts=None,
+          history=()) -> SweepPlan:
+    """The plan of ``grid`` over ``seeds``; ``attempts`` maps (point id, seed) to reruns."""
     from adamctl.config import config_from_dict, config_to_dict
 
-    trials = expand(grid, seeds)
+    attempts = attempts or {}
+    trials = [Trial(t.point, t.seed, attempts.get((t.point.id, t.seed), 1))
+              for t in expand(grid, seeds)]
     configs: dict[str, dict[str, Any]] = {}
     for trial in trials:
         shown = ", ".join(f"{k}={v!r}" for k, v in trial.point.values)
@@ -131,7 +144,23 @@ def _plan(name, base, grid, seeds, *, metric, mode, source) -> SweepPlan:
             configs[trial.id] = config_to_dict(config_from_dict(raw))
         except ConfigError as error:
             raise ConfigError(f"trial {trial.id} ({shown}): {error}", file=source) from None
-    return SweepPlan(name, base, grid, tuple(seeds), metric, mode, tuple(trials), configs)
+    return SweepPlan(name, base, grid, tuple(seeds), metric, mode, tuple(trials), configs,
+                     tuple(history))
+
+
+def replan(plan: SweepPlan, *, base: dict[str, Any] | None = None,
+           attempts: Mapping[tuple[str, int], int] | None = None,
+           event: dict[str, Any] | None = None) -> SweepPlan:
+    """``plan`` with a new base config or new attempts, every trial's config built again.
+
+    ``event`` is appended to the plan's history. Used by ``sweep --resume
+    --rerun`` and ``--extend`` (:mod:`adamctl.sweep.lifecycle`).
+    """
+    known = {(t.point.id, t.seed): t.attempt for t in plan.trials}
+    return _plan(plan.name, base if base is not None else plan.base, plan.grid, plan.seeds,
+                 metric=plan.metric, mode=plan.mode, source=None,
+                 attempts={**known, **(attempts or {})},
+                 history=[*plan.history, *([event] if event else [])])
 
 
 def _with_value(raw: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
@@ -147,7 +176,10 @@ def _with_value(raw: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
 
 def plan_from_dict(data: Mapping[str, Any]) -> SweepPlan:
     """Rebuild the plan written in ``sweep.yaml`` (for ``sweep --resume``)."""
+    attempts = {(entry["point"], int(entry["seed"])): int(entry.get("attempt", 1))
+                for entry in data.get("trials") or []}
     return _plan(
         data["name"], dict(data["base"]), {k: list(v) for k, v in data["grid"].items()},
         tuple(data["seeds"]), metric=data["metric"], mode=data["mode"], source=None,
+        attempts=attempts, history=list(data.get("history") or []),
     )

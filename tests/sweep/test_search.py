@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 import adamctl.sweep
+from adamctl.errors import Interrupted
 from tests.helpers import run_cli
 
 SPACE = ["--grid", "optimizer.learning_rate=log:1e-4:1e-1",
@@ -94,8 +95,11 @@ def test_a_spent_budget_starts_no_new_trial(write_config, tmp_path):
     config = write_config({"training": {"epochs": 1}})
     plan, where = adamctl.sweep.prepare(config, grid_options=SPACE[1::2], search="random",
                                         trials=3, sweep_dir=tmp_path / "b")
-    outcome = adamctl.sweep.start(plan, where, workers=1, budget_s=0)
-    assert outcome.results.empty
+    with pytest.raises(Interrupted, match="3 trial.s. unfinished .0 stopped at a checkpoint, "
+                       "3 not started.") as stopped:
+        adamctl.sweep.start(plan, where, workers=1, budget_s=0)
+    assert stopped.value.exit_code == 124
+    assert pd.read_csv(where.results_path).empty
     assert yaml.safe_load((where.root / "sweep.yaml").read_text())["trials"] == []
     resumed = adamctl.sweep.resume(where.root, workers=1)  # no budget: the rest runs
     assert list(resumed.results["status"]) == ["completed"] * 3
