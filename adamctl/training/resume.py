@@ -8,6 +8,7 @@ function of (seed, epoch).
 
 from __future__ import annotations
 
+import socket
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, NamedTuple, Sequence
@@ -20,6 +21,7 @@ from adamctl.store.metrics import read_metrics_rows
 from adamctl.store.rundir import RunDir
 from adamctl.store.summary import RunSummary
 from adamctl.store.sweepdir import SweepDir
+from adamctl.training.provenance import command_line
 from adamctl.training.run import RunResult, new_loop_state, run_session
 from adamctl.training.session import prepare
 
@@ -216,7 +218,7 @@ def _reopen_summary(run: RunDir, summary: RunSummary | None, state: LoopState,
     if checkpoint is not None:
         summary.data.setdefault("resumed", []).append({
             "from_checkpoint": checkpoint[0].name, "step": state.step,
-            "at": now_iso(),
+            "at": now_iso(), "command": command_line(), "hostname": socket.gethostname(),
         })
     summary.finish("running", error=None)
     return summary
