@@ -30,7 +30,8 @@ __all__ = ["command"]
               "(status pruned; sets sweep.prune).")
 @click.option("--storage", metavar="URL",
               help="With --search: the Optuna storage (a database URL) instead of optuna.db in "
-              "the sweep directory.")
+              "the sweep directory; a password goes in an environment variable "
+              "(user:${PGPASSWORD}@host), never in the URL.")
 @click.option("--budget", type=Duration(),
               help="Start no new trial after this long (90s, 30m, 2h, 1h30m); running ones stop "
               "at a checkpoint (exit code 124; --resume continues).")

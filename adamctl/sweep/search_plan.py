@@ -90,6 +90,10 @@ def plan_search(config: Config, *, seeds: int | None = None, storage: str | None
         raise ConfigError(f"search: {section.search} runs each sampled point once, with the "
                           "config's seed; drop --seeds / sweep.seeds and raise --trials instead",
                           file=source, key_path="sweep.seeds")
+    if storage is not None:
+        from adamctl.sweep.study import check_storage_url
+
+        check_storage_url(storage)
     base = config_to_dict(config)
     base.pop("sweep", None)
     return SearchPlan(config.name, base, dict(section.grid), section.search, section.trials,
