@@ -49,6 +49,7 @@ class TrialJob:
     resume: bool = False
     report: Any = None  # a search's adamctl.sweep.pruning.ReportTo when it prunes
     epochs: int | None = None  # resume to this many epochs (the plan's, after --extend)
+    source: str | None = None  # the sweep's config file: named in errors and provenance
 
 
 def run_job(job: TrialJob) -> dict[str, Any]:
@@ -77,7 +78,7 @@ def run_job(job: TrialJob) -> dict[str, Any]:
             resume(run_dir, overrides=overrides, allow_drift=bool(overrides),
                    warn=lambda message: None)
         else:
-            status = train(config_from_dict(job.config), run_dir=run_dir,
+            status = train(config_from_dict(job.config), run_dir=run_dir, file=job.source,
                            extra_callbacks=pruning_callbacks(job.report)).status
     except Interrupted as failure:
         status, error = "interrupted", str(failure)

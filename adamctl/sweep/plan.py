@@ -6,6 +6,7 @@ the grid ends the command before anything runs.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -34,6 +35,8 @@ class SweepPlan:
         configs: each trial's resolved config, by trial id.
         history: what changed the sweep after it started, oldest first
             (``sweep --resume --rerun`` and ``--extend``), as plain mappings.
+        source: the config file the sweep was planned from (absolute), or
+            None; each trial's provenance names it, with its git state.
     """
 
     name: str
@@ -45,6 +48,7 @@ class SweepPlan:
     trials: tuple[Trial, ...]
     configs: dict[str, dict[str, Any]]
     history: tuple[dict[str, Any], ...] = ()
+    source: str | None = None
 
     @property
     def swept_keys(self) -> list[str]:
@@ -55,6 +59,7 @@ class SweepPlan:
             "name": self.name, "metric": self.metric, "mode": self.mode,
             "grid": self.grid, "seeds": list(self.seeds),
             "trials": [_trial_entry(t) for t in self.trials],
+            **({"source": self.source} if self.source else {}),
             "base": self.base,
             **({"history": list(self.history)} if self.history else {}),
         }
@@ -98,9 +103,11 @@ def plan_sweep(
     grid = {key: grid_values(spec) for key, spec in grid.items()}
     base = config_to_dict(config)
     base.pop("sweep", None)
-    return _plan(config.name, base, grid, seed_list,
+    plan = _plan(config.name, base, grid, seed_list,
                  metric=section.metric if section else "val_loss",
                  mode=_mode(section), source=source_name)
+    # Messages name the file as it was given; the plan keeps where it is.
+    return plan if source is None else dataclasses.replace(plan, source=str(Path(source).resolve()))
 
 
 def _seeds(config: Config, section: Any, count: int | None, points: int) -> tuple[int, ...]:
@@ -145,7 +152,7 @@ def _plan(name, base, grid, seeds, *, metric, mode, source, attempts=None,
         except ConfigError as error:
             raise ConfigError(f"trial {trial.id} ({shown}): {error}", file=source) from None
     return SweepPlan(name, base, grid, tuple(seeds), metric, mode, tuple(trials), configs,
-                     tuple(history))
+                     tuple(history), None if source is None else str(source))
 
 
 def replan(plan: SweepPlan, *, base: dict[str, Any] | None = None,
@@ -158,7 +165,7 @@ def replan(plan: SweepPlan, *, base: dict[str, Any] | None = None,
     """
     known = {(t.point.id, t.seed): t.attempt for t in plan.trials}
     return _plan(plan.name, base if base is not None else plan.base, plan.grid, plan.seeds,
-                 metric=plan.metric, mode=plan.mode, source=None,
+                 metric=plan.metric, mode=plan.mode, source=plan.source,
                  attempts={**known, **(attempts or {})},
                  history=[*plan.history, *([event] if event else [])])
 
@@ -180,6 +187,6 @@ def plan_from_dict(data: Mapping[str, Any]) -> SweepPlan:
                 for entry in data.get("trials") or []}
     return _plan(
         data["name"], dict(data["base"]), {k: list(v) for k, v in data["grid"].items()},
-        tuple(data["seeds"]), metric=data["metric"], mode=data["mode"], source=None,
+        tuple(data["seeds"]), metric=data["metric"], mode=data["mode"], source=data.get("source"),
         attempts=attempts, history=list(data.get("history") or []),
     )

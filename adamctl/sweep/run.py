@@ -162,7 +162,7 @@ def _job(plan: SweepPlan, sweep_dir: SweepDir, trial: Any) -> Any:
     run = sweep_dir.trial(trial.id)
     config = plan.configs[trial.id]
     if not run.has_run():
-        return TrialJob(trial.id, str(run.root), config)
+        return TrialJob(trial.id, str(run.root), config, source=plan.source)
     # After --extend, a trial resumes at the plan's epochs, whatever its
     # config.yaml or its checkpoint (which a kill may have left behind) says.
     extended = any(event.get("event") == "extend" for event in plan.history)

@@ -139,7 +139,8 @@ class _Search:
             report = ReportTo(self.storage, self.plan.study, self.study_ids[trial.point.index],
                               self.plan.metric, self.plan.mode, self.plan.prune)
         return TrialJob(trial.id, str(self.sweep_dir.trial(trial.id).root),
-                        trial_config(self.plan, trial), resume=resume, report=report)
+                        trial_config(self.plan, trial), resume=resume, report=report,
+                        source=self.plan.source)
 
     def on_outcome(self, outcome: dict[str, Any]) -> None:
         from adamctl.sweep.run import recorded_outcome

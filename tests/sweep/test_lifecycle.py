@@ -246,3 +246,13 @@ def _wait_for_training(sweep: Path, *, since: float, process, limit_s: float = 3
         if any(p.stat().st_mtime > since for p in sweep.glob("trials/*/metrics.csv")):
             return
         time.sleep(0.05)
+
+
+def test_trials_name_the_sweeps_config_in_their_provenance(finished):
+    import json
+
+    config, sweep = finished
+    assert yaml.safe_load((sweep / "sweep.yaml").read_text())["source"] == str(config.resolve())
+    summary = json.loads((sweep / "trials" / "p000-s3" / "summary.json").read_text())
+    assert summary["provenance"]["config_file"] == str(config.resolve())
+    assert summary["provenance"]["command"].startswith("adamctl sweep ")
