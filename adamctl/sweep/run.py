@@ -171,9 +171,19 @@ def _job(plan: SweepPlan, sweep_dir: SweepDir, trial: Any) -> Any:
 
 
 def _to_extend(plan: SweepPlan, sweep_dir: SweepDir, trial: Any, records: dict) -> bool:
-    """A completed trial that ran fewer epochs than the plan now has (``--extend``)."""
-    return (records[trial.id]["status"] == "completed"
-            and _epochs_on_disk(sweep_dir.trial(trial.id)) < plan.configs[trial.id]["training"]["epochs"])
+    """A completed trial that ran fewer epochs than the plan now has (``--extend``).
+
+    A trial that ``training.early_stopping`` ended is complete at any length:
+    the same rule would have stopped a longer run there too.
+    """
+    from adamctl.store.summary import summary_of
+
+    run = sweep_dir.trial(trial.id)
+    if records[trial.id]["status"] != "completed":
+        return False
+    if (summary_of(run) or {}).get("early_stopped_at_epoch") is not None:
+        return False
+    return _epochs_on_disk(run) < plan.configs[trial.id]["training"]["epochs"]
 
 
 def _epochs_on_disk(run: Any) -> int:
