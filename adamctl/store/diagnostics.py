@@ -17,8 +17,8 @@ from typing import Any
 from adamctl._atomic import atomic_write_text
 from adamctl.store.rundir import RunDir
 
-__all__ = ["DIAGNOSTICS_COLUMNS", "SCALAR_COLUMNS", "diagnostics_frames", "latest_diagnostics",
-           "read_rows", "rows_up_to", "write_rows"]
+__all__ = ["DIAGNOSTICS_COLUMNS", "SCALAR_COLUMNS", "diagnostics_frames", "final_epsilon_dominated",
+           "latest_diagnostics", "read_rows", "rows_up_to", "write_rows"]
 
 DIAGNOSTICS_COLUMNS = ("step", "variable", "epsilon_dominated", "effective_lr_p01",
                        "effective_lr_p50", "effective_lr_p99", "update_to_weight",
@@ -80,6 +80,24 @@ def latest_diagnostics(run: RunDir) -> dict[str, Any] | None:
     latest = [{key: _parse(key, value) for key, value in row.items() if key != "step"}
               for row in rows if int(row["step"]) == step]
     return {"step": step, "rows": latest}
+
+
+def final_epsilon_dominated(run: RunDir) -> float | None:
+    """The ``all`` row's ``epsilon_dominated`` at the run's last diagnostics step.
+
+    None when the run has no diagnostics (or that cell is empty). The file is
+    streamed, not loaded: a sweep asks this of every trial when it rewrites
+    its tables.
+    """
+    path = run.diagnostics_path
+    if not path.is_file():
+        return None
+    last = None
+    with path.open(newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row["variable"] == "all":
+                last = row
+    return None if last is None else _parse("epsilon_dominated", last["epsilon_dominated"])
 
 
 def _parse(key: str, value: str) -> Any:

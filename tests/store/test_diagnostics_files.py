@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from adamctl.store.diagnostics import (DIAGNOSTICS_COLUMNS, latest_diagnostics, rows_up_to,
-                                       write_rows)
+from adamctl.store.diagnostics import (DIAGNOSTICS_COLUMNS, final_epsilon_dominated,
+                                       latest_diagnostics, rows_up_to, write_rows)
 from adamctl.store.rundir import RunDir
 
 
@@ -31,3 +31,10 @@ def test_latest_diagnostics_reads_the_newest_step_with_empty_cells_as_none(tmp_p
     assert [row["variable"] for row in latest["rows"]] == ["all", "dense/kernel"]
     assert latest["rows"][0]["epsilon_dominated"] == 0.2
     assert latest["rows"][0]["vhat_gap"] is None and latest["rows"][0]["update_alignment"] is None
+
+
+def test_final_epsilon_dominated_is_the_all_row_at_the_last_step(tmp_path):
+    run = RunDir(tmp_path)
+    assert final_epsilon_dominated(run) is None
+    _write(run, [10, 20, 30])
+    assert final_epsilon_dominated(run) == 0.3
