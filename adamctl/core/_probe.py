@@ -1,0 +1,133 @@
+"""The compiled halves of a diagnostics step, made once per optimizer: copy before, reduce after.
+
+``copy`` keeps theta and m just before the step; ``reduce`` turns (the copies,
+theta, m, v, v_hat and four scalars) into the table of
+:func:`adamctl.core._reduction.make_reduction`, fetched to the host in one
+transfer.
+
+On TensorFlow both are ``tf.function``\\ s that read the optimizer's
+variables themselves, and the copies live in persistent buffers (one
+non-trainable ``tf.Variable`` per theta and per m, made at the first
+diagnostics step; not part of the optimizer, so never checkpointed). Passing
+the step's tensors as arguments instead cost 2.4 ms a call on the quickstart
+MLP (34 tensors; 2 shared cores), all of it in TensorFlow's canonicalisation
+of the arguments: more than the reduction itself. Reading the variables, a
+call costs about 0.1 ms. JAX's ``jit`` captures values rather than
+variables, so other backends pass the tensors as arguments.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any, Sequence
+
+import numpy as np
+
+from adamctl.core._reduction import make_reduction
+
+__all__ = ["probe_of"]
+
+# One probe per live optimizer; it dies with its optimizer (a probe holds the
+# optimizer's variables, never the optimizer itself).
+_PROBES: "weakref.WeakKeyDictionary[Any, tuple[tuple, Any]]" = weakref.WeakKeyDictionary()
+
+
+def probe_of(adam: Any) -> Any:
+    """The probe of ``adam``, made (and traced) at its first diagnostics step."""
+    amsgrad = bool(getattr(adam, "amsgrad", False))
+    shape = (amsgrad, tuple(id(v) for v in adam._trainable_variables))
+    known = _PROBES.get(adam)
+    if known is None or known[0] != shape:
+        reduction = make_reduction(float(adam.epsilon), getattr(adam, "epsilon_mode", "hat"),
+                                   amsgrad)
+        variables = _Variables(list(adam._trainable_variables), list(adam._momentums),
+                               list(adam._velocities),
+                               list(adam._velocity_hats) if amsgrad else None)
+        known = (shape, _make_probe(reduction, variables))
+        _PROBES[adam] = known
+    return known[1]
+
+
+class _Variables:
+    """The optimizer's variables a diagnostics step reads: theta, m, v and v_hat (AMSGrad)."""
+
+    def __init__(self, thetas: list, momentums: list, velocities: list, hats: list | None) -> None:
+        self.thetas, self.momentums, self.velocities, self.hats = thetas, momentums, velocities, hats
+
+
+def _make_probe(reduction: Any, variables: _Variables) -> Any:
+    import keras
+
+    if keras.backend.backend() == "tensorflow":
+        return _TensorFlowProbe(reduction, variables)
+    return _ArgumentProbe(reduction, variables)
+
+
+class _TensorFlowProbe:
+    """Copies into buffers, and an XLA reduction over the variables: nothing passed but 4 scalars."""
+
+    def __init__(self, reduction: Any, variables: _Variables) -> None:
+        import tensorflow as tf
+        from keras import ops
+
+        sources = variables.thetas + variables.momentums
+        buffers = [tf.Variable(tf.zeros(v.shape, v.dtype), trainable=False) for v in sources]
+        count = len(variables.thetas)
+
+        def copy() -> None:
+            for buffer, source in zip(buffers, sources):
+                buffer.assign(ops.convert_to_tensor(source))
+
+        def reduce(scalars: Any) -> Any:
+            read = lambda xs: [ops.convert_to_tensor(x) for x in xs]  # noqa: E731
+            return reduction(read(buffers[:count]), read(variables.thetas),
+                             read(buffers[count:]), read(variables.momentums),
+                             read(variables.velocities),
+                             read(variables.hats) if variables.hats is not None else None,
+                             scalars[0], scalars[1], scalars[2], scalars[3])
+
+        self._buffers = buffers, count
+        self._copy = tf.function(copy)
+        # XLA fuses the reduction into one executable: measured 7 ms a call
+        # against 13 ms for the plain graph on a 5k-weight MLP (2 cores), for
+        # about 1 s more compile time at the first diagnostics step.
+        self._reduce = tf.function(reduce, jit_compile=True)
+
+    def copy(self) -> tuple[list, list]:
+        self._copy()
+        buffers, count = self._buffers
+        return buffers[:count], buffers[count:]
+
+    def reduce(self, before: Any, scalars: Sequence[float]) -> np.ndarray:
+        return self._reduce(np.array(scalars, dtype=np.float32)).numpy()
+
+
+class _ArgumentProbe:
+    """Copies as new tensors, and the reduction compiled over its arguments (JAX, torch)."""
+
+    def __init__(self, reduction: Any, variables: _Variables) -> None:
+        import keras
+
+        self._variables = variables
+        if keras.backend.backend() == "jax":
+            import jax
+
+            reduction = jax.jit(reduction)
+        self._reduction = reduction
+
+    def copy(self) -> tuple[list, list]:
+        from keras import ops
+
+        return ([ops.copy(x) for x in self._variables.thetas],
+                [ops.copy(m) for m in self._variables.momentums])
+
+    def reduce(self, before: Any, scalars: Sequence[float]) -> np.ndarray:
+        from keras import ops
+
+        read = lambda xs: [ops.convert_to_tensor(x) for x in xs]  # noqa: E731
+        found = self._variables
+        return ops.convert_to_numpy(self._reduction(
+            before.thetas, read(found.thetas), before.momentums, read(found.momentums),
+            read(found.velocities), read(found.hats) if found.hats is not None else None,
+            # Tensors, not NumPy scalars: a new scalar value would retrace the function.
+            *(ops.convert_to_tensor(np.float32(x)) for x in scalars)))
