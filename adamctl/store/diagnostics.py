@@ -2,8 +2,9 @@
 
 ``diagnostics.csv`` has one row per (step, variable), the ``all`` row first
 at each step; ``diagnostics_scalars.csv`` one row per diagnostics step. Both
-are rewritten whole and atomically at each diagnostics step, so a kill never
-leaves half a row; a resume keeps the rows up to its checkpoint's step.
+are rewritten whole and atomically (by :mod:`adamctl.store.diagnostics_writer`
+during training), so a kill never leaves half a row; a resume keeps the rows
+up to its checkpoint's step.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from adamctl._atomic import atomic_write_text
 from adamctl.store.rundir import RunDir
 
 __all__ = ["DIAGNOSTICS_COLUMNS", "SCALAR_COLUMNS", "diagnostics_frames", "final_epsilon_dominated",
-           "latest_diagnostics", "read_rows", "rows_up_to", "write_rows"]
+           "format_cell", "latest_diagnostics", "read_rows", "rows_up_to", "write_rows"]
 
 DIAGNOSTICS_COLUMNS = ("step", "variable", "epsilon_dominated", "effective_lr_p01",
                        "effective_lr_p50", "effective_lr_p99", "update_to_weight",
@@ -32,11 +33,12 @@ def write_rows(path: Path, columns: tuple[str, ...], rows: list[dict[str, Any]])
     writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({key: _format(row.get(key)) for key in columns})
+        writer.writerow({key: format_cell(row.get(key)) for key in columns})
     atomic_write_text(Path(path), buffer.getvalue())
 
 
-def _format(value: Any) -> Any:
+def format_cell(value: Any) -> Any:
+    """A cell as written: floats in full precision (``repr``), None and non-finite floats empty."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return ""
     return repr(value) if isinstance(value, float) else value
