@@ -7,10 +7,11 @@ column means.
 
 from __future__ import annotations
 
-import math
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
+
+from adamctl.core._quantiles import grouped_quantiles
 
 __all__ = ["COLUMNS", "SATURATION", "make_reduction"]
 
@@ -24,18 +25,20 @@ SATURATION = 0.9
 _QUANTILES = (0.01, 0.5, 0.99)
 
 
-def make_reduction(epsilon: float, mode: str, amsgrad: bool) -> Any:
+def make_reduction(epsilon: float, mode: str, amsgrad: bool, sizes: Sequence[int]) -> Any:
     """A function of the step's tensors to a (1 + variables, len(COLUMNS)) table, ``all`` first.
 
-    Every variable is flattened into one vector, so the per-coordinate work is
-    a handful of ops whatever the number of variables; per-variable sums are
-    one segment sum, per-variable percentiles two sorts (see :func:`_grouped_sort`).
+    ``sizes`` are the variables' element counts. Every variable is flattened
+    into one vector, so the per-coordinate work is a handful of ops whatever
+    the number of variables; per-variable sums are one segment sum,
+    per-variable percentiles come from :func:`adamctl.core._quantiles.grouped_quantiles`.
     """
     from keras import ops
 
+    sizes = [int(size) for size in sizes]
+    segments = np.repeat(np.arange(len(sizes)), sizes).astype("int32")
+
     def reduce(thetas0, thetas1, ms0, ms1, vs, vhats, lr, beta_1, beta_2, t):
-        sizes = [int(np.prod(x.shape)) for x in thetas1]
-        segments = np.repeat(np.arange(len(sizes)), sizes).astype("int32")
         flat = [_concat(xs) for xs in (thetas0, thetas1, ms0, ms1, vs)]
         vhat = _concat(vhats) if amsgrad else None
         c = _coordinates(*flat, vhat, lr=lr, keep_1=1 - beta_1, bc1=1 - ops.power(beta_1, t),
@@ -46,8 +49,8 @@ def make_reduction(epsilon: float, mode: str, amsgrad: bool) -> Any:
         sums = ops.concatenate([ops.sum(columns, axis=0, keepdims=True),
                                 ops.segment_sum(columns, segments, len(sizes))], axis=0)
         counts = ops.convert_to_tensor(np.array([sum(sizes), *sizes], "float32")[:, None])
-        lr_q = _grouped_quantiles(c["effective_lr"], segments, sizes, _QUANTILES)
-        g2v_q = _grouped_quantiles(c["g2v"], segments, sizes, (0.5,))
+        lr_q, g2v_q = grouped_quantiles([(c["effective_lr"], _QUANTILES), (c["g2v"], (0.5,))],
+                                         sizes)
         delta_norm, g_norm = ops.sqrt(sums[:, 2]), ops.sqrt(sums[:, 5])
         return ops.stack([
             sums[:, 0] / counts[:, 0], lr_q[:, 0], lr_q[:, 1], lr_q[:, 2],
@@ -87,38 +90,3 @@ def _coordinates(theta0, theta1, m0, m1, v, vhat, *, lr, keep_1, bc1, bc2, epsil
         "g2v": ops.where(positive, ops.square(g) / ops.where(positive, v, 1.0), 0.0),
         "gap": (denominator_v - v) if vhat is not None else ops.zeros_like(v), "v": v,
     }
-
-
-def _grouped_quantiles(values: Any, segments: np.ndarray, sizes: list[int],
-                       levels: tuple[float, ...]) -> Any:
-    """NumPy's default ("linear") quantiles of all values, then of each segment: (1 + segments, levels).
-
-    Two sorts for every segment at once: by value, then by (segment, rank by
-    value), an exact float64 key, so each segment comes out contiguous and in
-    order. Segment lengths are known when tracing, so each quantile is a
-    gather at fixed indices and a blend.
-    """
-    from keras import ops
-
-    count = len(segments)
-    by_value = ops.argsort(values)
-    ordered = ops.take(values, by_value)
-    key = (ops.cast(ops.take(ops.convert_to_tensor(segments), by_value), "float64") * count
-           + ops.cast(ops.arange(count), "float64"))
-    grouped = ops.take(ordered, ops.argsort(key))
-    low, high, fraction = [], [], []
-    offsets = [0, 0, *np.cumsum(sizes)[:-1].tolist()]
-    for source, (offset, size) in enumerate(zip(offsets, [count, *sizes])):
-        for level in levels:
-            position = level * (size - 1)
-            base = int(math.floor(position))
-            low.append((source, offset + base))
-            high.append((source, offset + min(base + 1, size - 1)))
-            fraction.append(position - base)
-    pick = lambda index: ops.where(  # noqa: E731: the pooled row reads `ordered`, the rest `grouped`
-        ops.convert_to_tensor(np.array([s == 0 for s, _ in index])),
-        ops.take(ordered, np.array([i for _, i in index])),
-        ops.take(grouped, np.array([i for _, i in index])))
-    lows, highs = pick(low), pick(high)
-    blended = lows + (highs - lows) * ops.convert_to_tensor(np.array(fraction, "float32"))
-    return ops.reshape(blended, (1 + len(sizes), len(levels)))
