@@ -50,7 +50,7 @@ def grouped_quantiles(wanted: Sequence[tuple[Any, Sequence[float]]],
     low = _least_key_with_count(count_at_most, low_rank + 1)
     above = ops.concatenate([_next_key_above(_sources(k, sizes), low[first:last])
                              for k, first, last in zip(keys, rows[:-1], rows[1:])], axis=0)
-    high = ops.where(count_at_most(low) >= high_rank + 1, low, above)
+    high = ops.where(count_at_most(low) >= ops.convert_to_tensor(high_rank + 1), low, above)
     lows, highs = _values_of(low), _values_of(high)
     blended = lows + (highs - lows) * ops.convert_to_tensor(fraction)
     return [ops.transpose(blended[first:last]) for first, last in zip(rows[:-1], rows[1:])]
