@@ -42,17 +42,20 @@ def grouped_quantiles(wanted: Sequence[tuple[Any, Sequence[float]]],
     from keras import ops
 
     sizes = [int(size) for size in sizes]
-    keys = [_total_order_keys(values) for values, _ in wanted]
-    levels = [list(pair_levels) for _, pair_levels in wanted]
-    low_rank, high_rank, fraction = _ranks(sizes, [q for pair in levels for q in pair])
-    rows = np.cumsum([0, *(len(pair) for pair in levels)]).tolist()
-    count_at_most = _counter([_sources(k, sizes) for k in keys], rows)
+    levels = [level for _, pair_levels in wanted for level in pair_levels]
+    # One row of keys per level (a vector's keys repeated for each of its
+    # levels): every count of a round is then one comparison per source.
+    keys = ops.stack([_total_order_keys(values) for values, pair_levels in wanted
+                      for _ in pair_levels])
+    low_rank, high_rank, fraction = _ranks(sizes, levels)
+    sources = _sources(keys, sizes)
+    count_at_most = _counter(sources)
     low = _least_key_with_count(count_at_most, low_rank + 1)
-    above = ops.concatenate([_next_key_above(_sources(k, sizes), low[first:last])
-                             for k, first, last in zip(keys, rows[:-1], rows[1:])], axis=0)
-    high = ops.where(count_at_most(low) >= ops.convert_to_tensor(high_rank + 1), low, above)
+    enough = count_at_most(low) >= ops.convert_to_tensor(high_rank + 1)
+    high = ops.where(enough, low, _next_key_above(sources, low))
     lows, highs = _values_of(low), _values_of(high)
     blended = lows + (highs - lows) * ops.convert_to_tensor(fraction)
+    rows = np.cumsum([0, *(len(pair_levels) for _, pair_levels in wanted)]).tolist()
     return [ops.transpose(blended[first:last]) for first, last in zip(rows[:-1], rows[1:])]
 
 
@@ -84,28 +87,21 @@ def _values_of(keys: Any) -> Any:
     return ops.view(ops.where(keys < 0, ops.bitwise_xor(keys, _MAGNITUDE), keys), "float32")
 
 
-def _counter(sources: list[list[Any]], rows: list[int]) -> Any:
-    """c (levels, 1 + segments) -> how many keys of each source are <= c.
-
-    ``sources[i]`` are the i-th vector's keys (all, then per segment), whose
-    levels are the rows ``rows[i]:rows[i + 1]``.
-    """
+def _counter(sources: list[Any]) -> Any:
+    """c (levels, 1 + segments) -> how many keys of each (level, source) are <= c."""
     from keras import ops
 
     def count_at_most(thresholds: Any) -> Any:
-        return ops.concatenate([
-            ops.stack([ops.sum(ops.cast(part[None, :] <= thresholds[first:last, index, None],
-                                        "int32"), axis=1)
-                       for index, part in enumerate(parts)], axis=1)
-            for parts, first, last in zip(sources, rows[:-1], rows[1:])], axis=0)
+        return ops.stack([ops.sum(ops.cast(part <= thresholds[:, index, None], "int32"), axis=1)
+                          for index, part in enumerate(sources)], axis=1)
 
     return count_at_most
 
 
 def _sources(keys: Any, sizes: list[int]) -> list[Any]:
-    """All keys, then each segment's: static slices, so each count fuses with its comparison."""
+    """All keys (levels, n), then each segment's columns: static slices, each count one fusion."""
     offsets = np.cumsum([0, *sizes]).tolist()
-    return [keys, *(keys[start:stop] for start, stop in zip(offsets[:-1], offsets[1:]))]
+    return [keys, *(keys[:, start:stop] for start, stop in zip(offsets[:-1], offsets[1:]))]
 
 
 def _least_key_with_count(count_at_most: Any, needed: np.ndarray) -> Any:
@@ -127,11 +123,10 @@ def _least_key_with_count(count_at_most: Any, needed: np.ndarray) -> Any:
     return ops.fori_loop(0, _ROUNDS, halve, start)[0]
 
 
-def _next_key_above(parts: list[Any], floor: Any) -> Any:
+def _next_key_above(sources: list[Any], floor: Any) -> Any:
     """For each (level, source), the least key greater than ``floor`` (int32 max if none)."""
     from keras import ops
 
     largest = ops.full((), _LARGEST, "int32")
-    return ops.stack([ops.min(ops.where(part[None, :] > floor[:, index, None], part[None, :],
-                                        largest), axis=1)
-                      for index, part in enumerate(parts)], axis=1)
+    return ops.stack([ops.min(ops.where(part > floor[:, index, None], part, largest), axis=1)
+                      for index, part in enumerate(sources)], axis=1)

@@ -92,14 +92,13 @@ def measure(optimizer: Any, before: Snapshot) -> tuple[list[dict[str, Any]], dic
     amsgrad = bool(getattr(adam, "amsgrad", False))
     table = probe_of(adam).reduce(before, (before.learning_rate, before.beta_1, before.beta_2, t))
     names = ["all"] + [variable.path for variable in adam._trainable_variables]
-    rows = [_row(name, values, amsgrad) for name, values in zip(names, table)]
+    rows = [_row(name, values, amsgrad) for name, values in zip(names, table.tolist())]
     return rows, step_scalars(t, before)
 
 
 def _row(name: str, values: Any, amsgrad: bool) -> dict[str, Any]:
     row: dict[str, Any] = {"variable": name}
-    for column, value in zip(COLUMNS, values):
-        value = float(value)
+    for column, value in zip(COLUMNS, values):  # Python floats (float32 widened exactly)
         row[column] = value if math.isfinite(value) else None
     if not amsgrad:
         row["vhat_gap"] = None
