@@ -43,17 +43,35 @@ def probe_of(adam: Any) -> Any:
                                    amsgrad, sizes)
         variables = _Variables(list(adam._trainable_variables), list(adam._momentums),
                                list(adam._velocities),
-                               list(adam._velocity_hats) if amsgrad else None)
+                               list(adam._velocity_hats) if amsgrad else None,
+                               _step_count(adam), _constant_learning_rate(adam))
         known = (shape, _make_probe(reduction, variables))
         _PROBES[adam] = known
     return known[1]
 
 
-class _Variables:
-    """The optimizer's variables a diagnostics step reads: theta, m, v and v_hat (AMSGrad)."""
+def _step_count(adam: Any) -> Any:
+    """A function giving ``adam.iterations`` now (a tensor computed from a variable under
+    gradient accumulation); it holds the optimizer weakly, like ``_PROBES``."""
+    owner = weakref.ref(adam)
+    return lambda: owner().iterations
 
-    def __init__(self, thetas: list, momentums: list, velocities: list, hats: list | None) -> None:
+
+def _constant_learning_rate(adam: Any) -> Any:
+    """The variable holding a constant learning rate; None for a schedule (evaluated eagerly)."""
+    import keras
+
+    rate = getattr(adam, "_learning_rate", None)
+    return rate if isinstance(rate, keras.Variable) else None
+
+
+class _Variables:
+    """What a diagnostics step reads: theta, m, v, v_hat (AMSGrad), t (a function), a constant lr."""
+
+    def __init__(self, thetas: list, momentums: list, velocities: list, hats: list | None,
+                 iterations: Any, learning_rate: Any) -> None:
         self.thetas, self.momentums, self.velocities, self.hats = thetas, momentums, velocities, hats
+        self.iterations, self.learning_rate = iterations, learning_rate
 
 
 def _make_probe(reduction: Any, variables: _Variables) -> Any:
@@ -65,7 +83,12 @@ def _make_probe(reduction: Any, variables: _Variables) -> Any:
 
 
 class _TensorFlowProbe:
-    """Copies into buffers, and an XLA reduction over the variables: nothing passed but 4 scalars."""
+    """Copies into buffers, and an XLA reduction over the variables: nothing passed but 3 scalars.
+
+    The copy also returns a constant learning rate, and the reduction the
+    step count t: read apart, eagerly, each took 0.25 ms on a step that had
+    just trained (its caches cold).
+    """
 
     def __init__(self, reduction: Any, variables: _Variables) -> None:
         import tensorflow as tf
@@ -74,19 +97,24 @@ class _TensorFlowProbe:
         sources = variables.thetas + variables.momentums
         buffers = [tf.Variable(tf.zeros(v.shape, v.dtype), trainable=False) for v in sources]
         count = len(variables.thetas)
+        rate = variables.learning_rate
 
-        def copy() -> None:
+        def copy() -> Any:
             for buffer, source in zip(buffers, sources):
                 buffer.assign(ops.convert_to_tensor(source))
+            return ops.convert_to_tensor(rate) if rate is not None else tf.constant(0.0)
 
-        def reduce(scalars: Any) -> Any:
+        def reduce(scalars: Any) -> tuple[Any, Any]:
             read = lambda xs: [ops.convert_to_tensor(x) for x in xs]  # noqa: E731
-            return reduction(read(buffers[:count]), read(variables.thetas), read(buffers[count:]),
-                             read(variables.momentums), read(variables.velocities),
-                             read(variables.hats) if variables.hats is not None else None,
-                             scalars[0], scalars[1], scalars[2], scalars[3])
+            iterations = ops.convert_to_tensor(variables.iterations())
+            table = reduction(read(buffers[:count]), read(variables.thetas),
+                              read(buffers[count:]), read(variables.momentums),
+                              read(variables.velocities),
+                              read(variables.hats) if variables.hats is not None else None,
+                              scalars[0], scalars[1], scalars[2], ops.cast(iterations, "float32"))
+            return table, iterations
 
-        self._buffers = buffers, count
+        self._buffers, self._reads_rate = (buffers, count), rate is not None
         # Concrete functions, called directly: tf.function's lookup of the
         # trace for its arguments took 0.1-0.3 ms a call here.
         self._copy = tf.function(copy).get_concrete_function()
@@ -94,17 +122,20 @@ class _TensorFlowProbe:
         # adamctl.core._quantiles), for about 1 s of compiling at the first
         # diagnostics step.
         self._reduce = tf.function(reduce, jit_compile=True).get_concrete_function(
-            tf.TensorSpec((4,), tf.float32))
+            tf.TensorSpec((3,), tf.float32))
 
-    def copy(self) -> tuple[list, list]:
-        self._copy()
+    def copy(self) -> tuple[list, list, float | None]:
+        """theta and m kept on the device, and a constant learning rate (None for a schedule)."""
+        rate = self._copy()
         buffers, count = self._buffers
-        return buffers[:count], buffers[count:]
+        return buffers[:count], buffers[count:], float(rate.numpy()) if self._reads_rate else None
 
-    def reduce(self, before: Any, scalars: Sequence[float]) -> np.ndarray:
+    def reduce(self, before: Any, scalars: Sequence[float]) -> tuple[np.ndarray, int]:
+        """The table for the step's (lr, beta_1, beta_2), and its t."""
         import tensorflow as tf
 
-        return self._reduce(tf.constant(scalars, dtype=tf.float32)).numpy()
+        table, iterations = self._reduce(tf.constant(scalars, dtype=tf.float32))
+        return table.numpy(), int(iterations.numpy())
 
 
 class _ArgumentProbe:
@@ -120,19 +151,20 @@ class _ArgumentProbe:
             reduction = jax.jit(reduction)
         self._reduction = reduction
 
-    def copy(self) -> tuple[list, list]:
+    def copy(self) -> tuple[list, list, None]:
         from keras import ops
 
         return ([ops.copy(x) for x in self._variables.thetas],
-                [ops.copy(m) for m in self._variables.momentums])
+                [ops.copy(m) for m in self._variables.momentums], None)
 
-    def reduce(self, before: Any, scalars: Sequence[float]) -> np.ndarray:
+    def reduce(self, before: Any, scalars: Sequence[float]) -> tuple[np.ndarray, int]:
         from keras import ops
 
         read = lambda xs: [ops.convert_to_tensor(x) for x in xs]  # noqa: E731
         found = self._variables
+        t = int(ops.convert_to_numpy(found.iterations()))
         return ops.convert_to_numpy(self._reduction(
             before.thetas, read(found.thetas), before.momentums, read(found.momentums),
             read(found.velocities), read(found.hats) if found.hats is not None else None,
             # Tensors, not NumPy scalars: a new scalar value would retrace the function.
-            *(ops.convert_to_tensor(np.float32(x)) for x in scalars)))
+            *(ops.convert_to_tensor(np.float32(x)) for x in (*scalars, t)))), t

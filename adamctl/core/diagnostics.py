@@ -69,11 +69,13 @@ def snapshot(optimizer: Any) -> Snapshot:
 
     adam = adam_of(optimizer)
     beta_now = getattr(adam, "_beta_now", lambda beta: beta)
-    thetas, momentums = probe_of(adam).copy()
+    thetas, momentums, learning_rate = probe_of(adam).copy()
+    if learning_rate is None:  # a schedule, evaluated at this step as Keras evaluates it
+        learning_rate = float(ops.convert_to_numpy(adam.learning_rate))
     return Snapshot(
         thetas=thetas,
         momentums=momentums,
-        learning_rate=float(ops.convert_to_numpy(adam.learning_rate)),
+        learning_rate=learning_rate,
         beta_1=float(ops.convert_to_numpy(beta_now(adam.beta_1))),
         beta_2=float(ops.convert_to_numpy(beta_now(adam.beta_2))),
     )
@@ -85,12 +87,9 @@ def measure(optimizer: Any, before: Snapshot) -> tuple[list[dict[str, Any]], dic
     Rows are ``{"variable": path, <COLUMNS>...}`` as Python floats (None where
     undefined: vhat_gap without AMSGrad, a cosine of a zero vector).
     """
-    from keras import ops
-
     adam = adam_of(optimizer)
-    t = int(ops.convert_to_numpy(adam.iterations))
     amsgrad = bool(getattr(adam, "amsgrad", False))
-    table = probe_of(adam).reduce(before, (before.learning_rate, before.beta_1, before.beta_2, t))
+    table, t = probe_of(adam).reduce(before, (before.learning_rate, before.beta_1, before.beta_2))
     names = ["all"] + [variable.path for variable in adam._trainable_variables]
     rows = [_row(name, values, amsgrad) for name, values in zip(names, table.tolist())]
     return rows, step_scalars(t, before)
