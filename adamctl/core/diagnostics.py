@@ -4,7 +4,8 @@ Measured around one real update without touching :class:`~adamctl.core.adam.Adam
 update (no cost when off): :func:`snapshot` copies theta and m on the device
 just before the step, :func:`measure` reduces (theta before and after, g, m,
 v, v_hat, t) to a few numbers per variable after it. Only scalars leave the
-device, in one transfer; percentiles are sorts on the device. Both halves are
+device, in one transfer; percentiles are exact order statistics found on the
+device without sorting (:mod:`adamctl.core._quantiles`). Both halves are
 compiled once per optimizer (:mod:`adamctl.core._probe`); the reduction
 itself is :mod:`adamctl.core._reduction`.
 
