@@ -66,11 +66,12 @@ def _constant_learning_rate(adam: Any) -> Any:
 
 
 class _Variables:
-    """What a diagnostics step reads: theta, m, v, v_hat (AMSGrad), t (a function), a constant lr."""
+    """What a diagnostics step reads: theta, m, v, v_hat (AMSGrad), t (a function), constant lr."""
 
     def __init__(self, thetas: list, momentums: list, velocities: list, hats: list | None,
                  iterations: Any, learning_rate: Any) -> None:
-        self.thetas, self.momentums, self.velocities, self.hats = thetas, momentums, velocities, hats
+        self.thetas, self.momentums = thetas, momentums
+        self.velocities, self.hats = velocities, hats
         self.iterations, self.learning_rate = iterations, learning_rate
 
 

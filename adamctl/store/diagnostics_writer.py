@@ -1,4 +1,4 @@
-"""`DiagnosticsWriter`: a run's two diagnostics files as text kept formatted, written off the training thread.
+"""`DiagnosticsWriter`: a run's diagnostics files, kept formatted, written off the training thread.
 
 Each file is still rewritten whole and atomically (temporary sibling, fsync,
 rename, fsync of the folder: :mod:`adamctl._atomic`), with the bytes

@@ -31,7 +31,7 @@ def trial_curves(sweep: SweepDir, trial_ids: Iterable[str]) -> dict[str, Any]:
 
 
 def run_record(run: RunDir) -> dict[str, Any] | None:
-    """One run as a results.csv row (seed, status, ``final_<m>``, ``best_<m>``, epsilon_dominated...).
+    """One run as a results.csv row (seed, status, ``final_<m>``, ``best_<m>``, ...).
 
     None when the run has no summary.json. It lets a lone run stand beside
     the trials of a sweep, with the same columns.

@@ -10,7 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-__all__ = ["trial_record", "results_frame", "aggregate", "RESULT_LEAD_COLUMNS", "DIAGNOSTIC_COLUMNS"]
+__all__ = ["trial_record", "results_frame", "aggregate", "RESULT_LEAD_COLUMNS",
+           "DIAGNOSTIC_COLUMNS"]
 
 RESULT_LEAD_COLUMNS = ("trial", "point", "seed", "status")
 # From the trial's diagnostics.csv, empty without training.diagnostics_every:

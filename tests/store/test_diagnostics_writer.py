@@ -1,4 +1,4 @@
-"""DiagnosticsWriter: the bytes write_rows gives, written on a thread, waited for, failures raised."""
+"""DiagnosticsWriter: write_rows's bytes, written on a thread, waited for, failures raised."""
 
 from __future__ import annotations
 

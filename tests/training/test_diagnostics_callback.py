@@ -1,4 +1,4 @@
-"""The Diagnostics callback writes in the background, yet every checkpoint finds its rows on disk."""
+"""Diagnostics writes in the background, yet every checkpoint finds its rows on disk."""
 
 from __future__ import annotations
 

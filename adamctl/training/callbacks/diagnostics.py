@@ -89,7 +89,7 @@ class Diagnostics(keras.callbacks.Callback):
             and state.step_in_epoch < state.steps_per_epoch
 
     def _checkpoint_before_next_measurement(self) -> bool:
-        """Whether a checkpoint (epoch end or step interval) comes before the next diagnostics step."""
+        """Whether a checkpoint (epoch end or step interval) comes before the next measurement."""
         state = self.state
         upcoming = [state.step - state.step_in_epoch + state.steps_per_epoch]
         if self.flush_every:
