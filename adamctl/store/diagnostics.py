@@ -87,19 +87,40 @@ def latest_diagnostics(run: RunDir) -> dict[str, Any] | None:
 def final_epsilon_dominated(run: RunDir) -> float | None:
     """The ``all`` row's ``epsilon_dominated`` at the run's last diagnostics step.
 
-    None when the run has no diagnostics (or that cell is empty). The file is
-    streamed, not loaded: a sweep asks this of every trial when it rewrites
-    its tables.
+    None when the run has no diagnostics (or that cell is empty). Only the
+    end of the file is read, a growing block at a time: a sweep asks this of
+    every trial when it starts or resumes, and a long run's file holds
+    thousands of steps.
     """
     path = run.diagnostics_path
     if not path.is_file():
         return None
-    last = None
-    with path.open(newline="") as handle:
-        for row in csv.DictReader(handle):
-            if row["variable"] == "all":
-                last = row
-    return None if last is None else _parse("epsilon_dominated", last["epsilon_dominated"])
+    with path.open("rb") as handle:
+        header = handle.readline()
+        columns = next(csv.reader([header.decode()]), [])
+        if "variable" not in columns or "epsilon_dominated" not in columns:
+            return None
+        row = _last_all_row(handle, len(header), columns.index("variable"))
+    if row is None:
+        return None
+    return _parse("epsilon_dominated", row[columns.index("epsilon_dominated")])
+
+
+def _last_all_row(handle: Any, body_start: int, variable: int) -> list[str] | None:
+    """The last row whose ``variable`` is ``all``, reading backwards from the end in blocks."""
+    end, block = handle.seek(0, io.SEEK_END), 1 << 16
+    while True:
+        start = max(body_start, end - block)
+        handle.seek(start)
+        lines = handle.read(end - start).decode(errors="replace").splitlines()
+        if start > body_start:
+            lines = lines[1:]  # the first line may begin mid-row: the next block has it whole
+        for row in reversed(list(csv.reader(lines))):
+            if len(row) > variable and row[variable] == "all":
+                return row
+        if start == body_start:
+            return None
+        block *= 4
 
 
 def _parse(key: str, value: str) -> Any:
