@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from typing import Any
 
 import click
 
@@ -35,6 +36,22 @@ def _silence_stdout() -> None:
         pass
 
 
+class OneLineUsageError(click.UsageError):
+    """A click usage error shown as adamctl shows its own: one line, naming the option.
+
+    click prints four lines (usage, a hint, a blank line, the error); the
+    error line alone says what is wrong, and the hint fits beside it.
+    """
+
+    def __init__(self, error: click.UsageError) -> None:
+        super().__init__(error.format_message(), error.ctx)
+        self.exit_code = error.exit_code
+
+    def show(self, file: Any = None) -> None:
+        hint = f' (see "{self.ctx.command_path} --help")' if self.ctx is not None else ""
+        click.echo(f"error: {self.format_message()}{hint}", err=True)
+
+
 class AdamctlGroup(click.Group):
     """A click group that reports :class:`AdamctlError` as one line and an exit code.
 
@@ -50,10 +67,18 @@ class AdamctlGroup(click.Group):
             ))
         super().add_command(cmd, name)
 
+    def make_context(self, info_name, args, parent=None, **extra) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.UsageError as error:
+            raise OneLineUsageError(error) from None
+
     def invoke(self, ctx: click.Context):
         debug = lambda: ctx.meta.get("adamctl.debug") or debug_requested()  # noqa: E731
         try:
             return super().invoke(ctx)
+        except click.UsageError as error:  # a command's options: unknown, missing, invalid
+            raise OneLineUsageError(error) from None
         except AdamctlError as error:
             if isinstance(error, Interrupted):
                 _ignore_further_signals()

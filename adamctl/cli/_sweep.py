@@ -11,7 +11,14 @@ import click
 
 from adamctl.errors import UsageError
 
-__all__ = ["SearchOptions", "sweep_from_cli"]
+__all__ = ["LifecycleOptions", "SearchOptions", "sweep_from_cli"]
+
+
+class LifecycleOptions(NamedTuple):
+    """--rerun (statuses) and --extend (``training.epochs=N``), given with --resume."""
+
+    rerun: tuple[str, ...] = ()
+    extend: str | None = None
 
 
 class SearchOptions(NamedTuple):
@@ -32,7 +39,8 @@ def sweep_from_cli(config_path: Path | None, grid_options: Sequence[str], seeds:
                    overrides: Sequence[str], resume_dir: Path | None, sweep_dir: Path | None, *,
                    workers: int | None, executor: str, address: str | None, dry_run: bool,
                    quiet: bool, gpus: Sequence[int] = (), population_size: int | None = None,
-                   search: SearchOptions = SearchOptions()) -> None:
+                   search: SearchOptions = SearchOptions(),
+                   lifecycle: LifecycleOptions = LifecycleOptions()) -> None:
     """Start or resume the sweep the options describe (or only show its trials), and print."""
     import adamctl.sweep
 
@@ -42,20 +50,31 @@ def sweep_from_cli(config_path: Path | None, grid_options: Sequence[str], seeds:
                   "warn": lambda message: click.echo(message, err=True)}
 
     if resume_dir is not None:
-        if config_path or grid_options or seeds or overrides or sweep_dir or any(
-                search.plan_options().values()):
-            raise UsageError("--resume SWEEP_DIR takes no CONFIG, --grid, --seeds, --set, "
-                             "--search, --trials, --prune, --storage or --sweep-dir: the "
-                             "sweep's plan is in its sweep.yaml")
+        if sweep_dir:
+            raise UsageError("--resume SWEEP_DIR continues the sweep where it is; drop --sweep-dir")
         plan = adamctl.sweep.load_any_plan(adamctl.sweep.SweepDir(resume_dir))
+        expected = None
+        if config_path is not None:  # the command that started it, again: it must plan the same
+            expected, _ = adamctl.sweep.prepare(config_path, grid_options=grid_options, seeds=seeds,
+                                                overrides=overrides, **search.plan_options())
+        elif grid_options or seeds or overrides or any(search.plan_options().values()):
+            raise UsageError("--grid, --seeds, --set, --search, --trials, --prune and --storage "
+                             "describe a sweep's plan: give them with its CONFIG, or resume with "
+                             "--resume SWEEP_DIR alone (the plan is in its sweep.yaml)")
         if dry_run:
             return _show_trials(plan)
         with _resume_hint_on_interrupt(resume_dir):
             outcome = adamctl.sweep.resume(resume_dir, workers=workers, executor=executor,
                                            address=address,
                                            progress=_progress(quiet, plan, workers, resume_dir),
-                                           gpus=gpus, budget_s=search.budget, **population)
+                                           gpus=gpus, budget_s=search.budget,
+                                           rerun=lifecycle.rerun, extend=lifecycle.extend,
+                                           expected=expected, notify=_notify(quiet),
+                                           **population)
     else:
+        if lifecycle.rerun or lifecycle.extend:
+            raise UsageError("--rerun and --extend change a sweep that exists: give them with "
+                             "--resume SWEEP_DIR")
         if config_path is None:
             raise UsageError('give a CONFIG to sweep, or --resume SWEEP_DIR '
                              '(see "adamctl sweep --help")')
@@ -86,6 +105,11 @@ def _resume_hint_on_interrupt(where: Path):
         click.echo(f'sweep interrupted; continue it with "adamctl sweep --resume {where}"',
                    err=True)
         raise
+
+
+def _notify(quiet: bool):
+    """Where the library's lines about changes to the sweep go: stderr, unless quiet."""
+    return None if quiet else (lambda message: click.echo(message, err=True))
 
 
 def _progress(quiet: bool, plan: Any, workers: int | None, where: Path):

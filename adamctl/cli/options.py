@@ -45,6 +45,24 @@ class GpuList(click.ParamType):
         return gpus
 
 
+class StatusList(click.ParamType):
+    """``failed,diverged``: trial statuses that ``sweep --resume --rerun`` runs again."""
+
+    name = "STATUSES"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None):
+        from adamctl.sweep.lifecycle import RERUNNABLE
+
+        if isinstance(value, tuple):
+            return value
+        statuses = tuple(dict.fromkeys(part.strip() for part in str(value).split(",")))
+        unknown = [status for status in statuses if status not in RERUNNABLE]
+        if unknown:
+            self.fail(f"{', '.join(map(repr, unknown))} is not a status to rerun; choose among "
+                      f"{', '.join(RERUNNABLE)} (comma-separated)", param, ctx)
+        return statuses
+
+
 def overrides_option(function: Callable) -> Callable:
     """``--set KEY.PATH=VALUE``, repeatable: override any config key."""
     return click.option(

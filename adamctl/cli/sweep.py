@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from adamctl.cli._duration import Duration
-from adamctl.cli.options import GpuList, grid_option, overrides_option, quiet_option
+from adamctl.cli.options import (GpuList, StatusList, grid_option, overrides_option,
+                                 quiet_option)
 
 __all__ = ["command"]
 
@@ -29,9 +30,11 @@ __all__ = ["command"]
               "(status pruned; sets sweep.prune).")
 @click.option("--storage", metavar="URL",
               help="With --search: the Optuna storage (a database URL) instead of optuna.db in "
-              "the sweep directory.")
+              "the sweep directory; a password goes in an environment variable "
+              "(user:${PGPASSWORD}@host), never in the URL.")
 @click.option("--budget", type=Duration(),
-              help="Start no new trial after this long (90s, 30m, 2h, 1h30m); running ones finish.")
+              help="Start no new trial after this long (90s, 30m, 2h, 1h30m); running ones stop "
+              "at a checkpoint (exit code 124; --resume continues).")
 @overrides_option
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Parallel worker processes (default: the number of CPU cores).")
@@ -50,11 +53,18 @@ __all__ = ["command"]
 @click.option("--sweep-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Write the sweep here instead of runs/<name>-sweep-<YYYYmmdd-HHMMSS>/.")
 @click.option("--resume", "resume_dir", type=click.Path(file_okay=False, path_type=Path),
-              metavar="SWEEP_DIR", help="Continue an interrupted sweep.")
+              metavar="SWEEP_DIR", help="Continue a sweep; with a CONFIG and options, they must "
+              "plan the same sweep.")
+@click.option("--rerun", type=StatusList(), default=(), metavar="STATUS,...",
+              help="With --resume: run the trials with these statuses (failed, diverged, pruned) "
+              "again from scratch, under new ids; their old directories stay.")
+@click.option("--extend", metavar="training.epochs=N",
+              help="With --resume: train every trial on from its last checkpoint to N epochs.")
 @click.option("--dry-run", is_flag=True, help="Print the table of trials and exit.")
 @quiet_option
 def command(config_path, grid_options, seeds, search, trials, prune, storage, budget, overrides,
-            workers, gpus, executor, population_size, address, sweep_dir, resume_dir, dry_run,
+            workers, gpus, executor, population_size, address, sweep_dir, resume_dir, rerun,
+            extend, dry_run,
             quiet) -> None:
     """Train every point of a grid of settings (or a search), over seeds, in parallel; tabulate.
 
@@ -76,11 +86,14 @@ def command(config_path, grid_options, seeds, search, trials, prune, storage, bu
       adamctl sweep configs/quickstart.yaml --search qmc --trials 12 --prune asha \\
           --grid optimizer.learning_rate=log:1e-4:1e-1
       adamctl sweep --resume runs/quickstart-sweep-20260101-120000
+      adamctl sweep --resume runs/quickstart-sweep-20260101-120000 --rerun failed,diverged
+      adamctl sweep --resume runs/quickstart-sweep-20260101-120000 --extend training.epochs=20
       adamctl sweep configs/digits.yaml --grid optimizer.learning_rate=1e-3,1e-2 --gpus 0,1
     """
-    from adamctl.cli._sweep import SearchOptions, sweep_from_cli
+    from adamctl.cli._sweep import LifecycleOptions, SearchOptions, sweep_from_cli
 
     sweep_from_cli(config_path, grid_options, seeds, overrides, resume_dir, sweep_dir,
                    workers=workers, executor=executor, address=address, dry_run=dry_run,
                    quiet=quiet, gpus=gpus, population_size=population_size,
-                   search=SearchOptions(search, trials, prune, storage, budget))
+                   search=SearchOptions(search, trials, prune, storage, budget),
+                   lifecycle=LifecycleOptions(rerun, extend))

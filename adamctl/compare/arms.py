@@ -19,8 +19,8 @@ from adamctl.errors import UsageError
 __all__ = ["Arm", "build_arms", "infer_mode", "swept_keys", "NON_KEY_COLUMNS"]
 
 # results.csv columns that are not swept keys (adamctl/sweep/results.py).
-NON_KEY_COLUMNS = frozenset({"trial", "point", "seed", "status", "steps", "wall_time_s",
-                             "error", "run_dir"})
+NON_KEY_COLUMNS = frozenset({"trial", "point", "seed", "status", "epsilon_dominated", "steps",
+                             "wall_time_s", "error", "run_dir"})
 # Metric names that grow as the model improves.  Keras's ``mode="auto"``
 # (EarlyStopping, ModelCheckpoint) maximises a monitor whose name contains
 # "acc" (and, in Keras 3, one whose metric object says so, e.g. AUC); every

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
 
+from adamctl.compare._beta_boundary import draw_beta_boundary
+
 if TYPE_CHECKING:
     from adamctl.compare.comparison import ArmResult, Comparison
     from adamctl.compare.target import Profile
@@ -128,7 +130,9 @@ def heatmap_figure(result: "Comparison") -> Any:
     """One or two swept keys: a cell per arm with mean ± CI half-width, tied-with-best framed.
 
     Cells tied with the best arm (their delta CI contains zero) get a black
-    frame and a star; cells that lost seeds say how many.
+    frame and a star; cells that lost seeds say how many. When the keys are
+    beta_1 and beta_2, the boundary beta_1 = sqrt(beta_2) is drawn over the
+    cells (:mod:`adamctl.compare._beta_boundary`).
     """
     if not 1 <= len(result.keys) <= 2 or not result.arms:
         return None
@@ -154,6 +158,8 @@ def heatmap_figure(result: "Comparison") -> Any:
     ax.set_xticks(range(len(col_values)), [_fmt(v) for v in col_values] if cols_key else [""])
     ax.set_xlabel(cols_key or "")
     figure.colorbar(image, ax=ax, label=f"mean {result.metric}")
+    if cols_key:
+        draw_beta_boundary(ax, rows_key, row_values, cols_key, col_values)
     ax.set_title(f"{result.metric} ({result.mode} is better): mean ± {result.confidence:.0%} "
                  "CI half-width\n* and black frame: tied with the best arm", fontsize="medium")
     return figure

@@ -26,6 +26,7 @@ from adamctl.config._serialize import (
     config_to_dict,
     describe_schema,
     diff_configs,
+    diff_mappings,
     dump_config_yaml,
     write_config,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "count_points",
     "describe_schema",
     "diff_configs",
+    "diff_mappings",
     "dump_config_yaml",
     "load_config",
     "resolve",

@@ -26,6 +26,7 @@ __all__ = [
     "config_to_dict",
     "describe_schema",
     "diff_configs",
+    "diff_mappings",
     "dump_config_yaml",
     "write_config",
 ]
@@ -73,7 +74,17 @@ def diff_configs(old: Config, new: Config) -> list[tuple[str, Any, Any]]:
     are compared key by key; a key missing on one side reads as None there.
     """
     changes: list[tuple[str, Any, Any]] = []
-    _diff(config_to_dict(old), config_to_dict(new), "", changes)
+    return diff_mappings(config_to_dict(old), config_to_dict(new))
+
+
+def diff_mappings(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[tuple[str, Any, Any]]:
+    """(dotted key, old value, new value) for each value that differs between two plain mappings.
+
+    Nested mappings are compared key by key, anything else (lists included)
+    as a whole; a key missing on one side reads as None there.
+    """
+    changes: list[tuple[str, Any, Any]] = []
+    _diff(dict(old), dict(new), "", changes)
     return changes
 
 

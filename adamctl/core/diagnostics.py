@@ -4,7 +4,10 @@ Measured around one real update without touching :class:`~adamctl.core.adam.Adam
 update (no cost when off): :func:`snapshot` copies theta and m on the device
 just before the step, :func:`measure` reduces (theta before and after, g, m,
 v, v_hat, t) to a few numbers per variable after it. Only scalars leave the
-device; percentiles are sorts on the device.
+device, in one transfer; percentiles are exact order statistics found on the
+device without sorting (:mod:`adamctl.core._quantiles`). Both halves are
+compiled once per optimizer (:mod:`adamctl.core._probe`); the reduction
+itself is :mod:`adamctl.core._reduction`.
 
 The gradient is the one Adam used (after accumulation, clipping, loss-scale
 division and the L2 term), recovered from the momentum update
@@ -37,21 +40,12 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from adamctl._rectifier import radam_rectifier
+from adamctl.core._probe import probe_of
+from adamctl.core._reduction import COLUMNS, SATURATION
 
 __all__ = ["COLUMNS", "SATURATION", "Snapshot", "adam_of", "measure", "radam_rectifier", "snapshot",
            "step_scalars"]
-
-COLUMNS = ("epsilon_dominated", "effective_lr_p01", "effective_lr_p50", "effective_lr_p99",
-           "update_to_weight", "update_saturated", "update_alignment", "grad_to_v", "vhat_gap")
-
-# |m_hat / (sqrt(v_hat) + eps_t)| above this counts as saturated: the update
-# is then close to the largest Adam takes, lr per coordinate (Kingma & Ba Sec. 2.1).
-SATURATION = 0.9
-
-_QUANTILES = (0.01, 0.5, 0.99)
 
 
 @dataclass
@@ -76,10 +70,13 @@ def snapshot(optimizer: Any) -> Snapshot:
 
     adam = adam_of(optimizer)
     beta_now = getattr(adam, "_beta_now", lambda beta: beta)
+    thetas, momentums, learning_rate = probe_of(adam).copy()
+    if learning_rate is None:  # a schedule, evaluated at this step as Keras evaluates it
+        learning_rate = float(ops.convert_to_numpy(adam.learning_rate))
     return Snapshot(
-        thetas=[ops.copy(variable) for variable in adam._trainable_variables],
-        momentums=[ops.copy(m) for m in adam._momentums],
-        learning_rate=float(ops.convert_to_numpy(adam.learning_rate)),
+        thetas=thetas,
+        momentums=momentums,
+        learning_rate=learning_rate,
         beta_1=float(ops.convert_to_numpy(beta_now(adam.beta_1))),
         beta_2=float(ops.convert_to_numpy(beta_now(adam.beta_2))),
     )
@@ -91,30 +88,17 @@ def measure(optimizer: Any, before: Snapshot) -> tuple[list[dict[str, Any]], dic
     Rows are ``{"variable": path, <COLUMNS>...}`` as Python floats (None where
     undefined: vhat_gap without AMSGrad, a cosine of a zero vector).
     """
-    from keras import ops
-
     adam = adam_of(optimizer)
-    t = int(ops.convert_to_numpy(adam.iterations))
     amsgrad = bool(getattr(adam, "amsgrad", False))
-    inputs = (
-        before.thetas, [ops.convert_to_tensor(v) for v in adam._trainable_variables],
-        before.momentums, [ops.convert_to_tensor(m) for m in adam._momentums],
-        [ops.convert_to_tensor(v) for v in adam._velocities],
-        [ops.convert_to_tensor(v) for v in adam._velocity_hats] if amsgrad else None,
-        # Tensors, not NumPy scalars: a new scalar value would retrace the function.
-        *(ops.convert_to_tensor(np.float32(x))
-          for x in (before.learning_rate, before.beta_1, before.beta_2, t)),
-    )
-    table = ops.convert_to_numpy(_reduction(adam, amsgrad)(*inputs))
+    table, t = probe_of(adam).reduce(before, (before.learning_rate, before.beta_1, before.beta_2))
     names = ["all"] + [variable.path for variable in adam._trainable_variables]
-    rows = [_row(name, values, amsgrad) for name, values in zip(names, table)]
+    rows = [_row(name, values, amsgrad) for name, values in zip(names, table.tolist())]
     return rows, step_scalars(t, before)
 
 
 def _row(name: str, values: Any, amsgrad: bool) -> dict[str, Any]:
     row: dict[str, Any] = {"variable": name}
-    for column, value in zip(COLUMNS, values):
-        value = float(value)
+    for column, value in zip(COLUMNS, values):  # Python floats (float32 widened exactly)
         row[column] = value if math.isfinite(value) else None
     if not amsgrad:
         row["vhat_gap"] = None
@@ -127,134 +111,3 @@ def step_scalars(t: int, before: Snapshot) -> dict[str, Any]:
     rho_t, r_t = radam_rectifier(t, b2)
     return {"t": t, "learning_rate": lr, "beta_1": b1, "beta_2": b2,
             "alpha_t": lr * math.sqrt(1 - b2 ** t) / (1 - b1 ** t), "rho_t": rho_t, "r_t": r_t}
-
-
-_COMPILED: dict[Any, Any] = {}
-
-
-def _reduction(adam: Any, amsgrad: bool) -> Any:
-    """The compiled reduction for this optimizer's epsilon form (traced once per run)."""
-    key = (id(adam), amsgrad)
-    if key not in _COMPILED:
-        _COMPILED.clear()  # one optimizer at a time: never keep an old model's trace alive
-        mode = getattr(adam, "epsilon_mode", "hat")
-        function = _make_reduction(float(adam.epsilon), mode, amsgrad)
-        _COMPILED[key] = _compile(function)
-    return _COMPILED[key]
-
-
-def _compile(function: Any) -> Any:
-    import keras
-
-    if keras.backend.backend() == "tensorflow":
-        import tensorflow as tf
-
-        # XLA fuses the reduction into one executable: measured 7 ms a call
-        # against 13 ms for the plain graph on a 5k-weight MLP (2 cores), for
-        # about 1 s more compile time at the first diagnostics step.
-        return tf.function(function, reduce_retracing=True, jit_compile=True)
-    if keras.backend.backend() == "jax":
-        import jax
-
-        return jax.jit(function)
-    return function
-
-
-def _make_reduction(epsilon: float, mode: str, amsgrad: bool) -> Any:
-    """A function of the step's tensors to a (1 + variables, len(COLUMNS)) table, ``all`` first.
-
-    Every variable is flattened into one vector, so the per-coordinate work is
-    a handful of ops whatever the number of variables; per-variable sums are
-    one segment sum, per-variable percentiles two sorts (see :func:`_grouped_sort`).
-    """
-    from keras import ops
-
-    def reduce(thetas0, thetas1, ms0, ms1, vs, vhats, lr, beta_1, beta_2, t):
-        sizes = [int(np.prod(x.shape)) for x in thetas1]
-        segments = np.repeat(np.arange(len(sizes)), sizes).astype("int32")
-        flat = [_concat(xs) for xs in (thetas0, thetas1, ms0, ms1, vs)]
-        vhat = _concat(vhats) if amsgrad else None
-        c = _coordinates(*flat, vhat, lr=lr, keep_1=1 - beta_1, bc1=1 - ops.power(beta_1, t),
-                         bc2=1 - ops.power(beta_2, t), epsilon=epsilon, mode=mode)
-        columns = ops.stack([c["dominated"], c["saturated"], ops.square(c["delta"]),
-                             ops.square(c["theta0"]), c["delta"] * c["g"], ops.square(c["g"]),
-                             c["gap"], c["v"]], axis=1)
-        sums = ops.concatenate([ops.sum(columns, axis=0, keepdims=True),
-                                ops.segment_sum(columns, segments, len(sizes))], axis=0)
-        counts = ops.convert_to_tensor(np.array([sum(sizes), *sizes], "float32")[:, None])
-        lr_q = _grouped_quantiles(c["effective_lr"], segments, sizes, _QUANTILES)
-        g2v_q = _grouped_quantiles(c["g2v"], segments, sizes, (0.5,))
-        delta_norm, g_norm = ops.sqrt(sums[:, 2]), ops.sqrt(sums[:, 5])
-        return ops.stack([
-            sums[:, 0] / counts[:, 0], lr_q[:, 0], lr_q[:, 1], lr_q[:, 2],
-            delta_norm / ops.sqrt(sums[:, 3]), sums[:, 1] / counts[:, 0],
-            -sums[:, 4] / (delta_norm * g_norm), g2v_q[:, 0], sums[:, 6] / sums[:, 7],
-        ], axis=1)
-
-    return reduce
-
-
-def _concat(tensors: list[Any]) -> Any:
-    from keras import ops
-
-    return ops.concatenate([ops.reshape(ops.cast(x, "float32"), (-1,)) for x in tensors])
-
-
-def _coordinates(theta0, theta1, m0, m1, v, vhat, *, lr, keep_1, bc1, bc2, epsilon, mode):
-    """Per-coordinate quantities of the flattened variables, float32."""
-    from keras import ops
-
-    denominator_v = v if vhat is None else vhat
-    g = m0 + (m1 - m0) / keep_1
-    if mode == "hat":
-        # Keras's form: epsilon_hat against the uncorrected sqrt(v).
-        dominated = ops.sqrt(denominator_v) < epsilon
-        eps_t = epsilon / ops.sqrt(bc2)
-    else:
-        dominated = ops.sqrt(denominator_v / bc2) < epsilon
-        eps_t = epsilon
-    denominator = ops.sqrt(denominator_v / bc2) + eps_t
-    positive = v > 0
-    return {
-        "dominated": ops.cast(dominated, "float32"),
-        "effective_lr": lr / denominator,
-        "saturated": ops.cast(ops.abs(m1 / bc1 / denominator) > SATURATION, "float32"),
-        "delta": theta1 - theta0, "theta0": theta0, "g": g,
-        "g2v": ops.where(positive, ops.square(g) / ops.where(positive, v, 1.0), 0.0),
-        "gap": (denominator_v - v) if vhat is not None else ops.zeros_like(v), "v": v,
-    }
-
-
-def _grouped_quantiles(values: Any, segments: np.ndarray, sizes: list[int],
-                       levels: tuple[float, ...]) -> Any:
-    """NumPy's default ("linear") quantiles of all values, then of each segment: (1 + segments, levels).
-
-    Two sorts for every segment at once: by value, then by (segment, rank by
-    value), an exact float64 key, so each segment comes out contiguous and in
-    order. Segment lengths are known when tracing, so each quantile is a
-    gather at fixed indices and a blend.
-    """
-    from keras import ops
-
-    count = len(segments)
-    by_value = ops.argsort(values)
-    ordered = ops.take(values, by_value)
-    key = (ops.cast(ops.take(ops.convert_to_tensor(segments), by_value), "float64") * count
-           + ops.cast(ops.arange(count), "float64"))
-    grouped = ops.take(ordered, ops.argsort(key))
-    low, high, fraction = [], [], []
-    offsets = [0, 0, *np.cumsum(sizes)[:-1].tolist()]
-    for source, (offset, size) in enumerate(zip(offsets, [count, *sizes])):
-        for level in levels:
-            position = level * (size - 1)
-            base = int(math.floor(position))
-            low.append((source, offset + base))
-            high.append((source, offset + min(base + 1, size - 1)))
-            fraction.append(position - base)
-    pick = lambda index: ops.where(  # noqa: E731: the pooled row reads `ordered`, the rest `grouped`
-        ops.convert_to_tensor(np.array([s == 0 for s, _ in index])),
-        ops.take(ordered, np.array([i for _, i in index])),
-        ops.take(grouped, np.array([i for _, i in index])))
-    lows, highs = pick(low), pick(high)
-    blended = lows + (highs - lows) * ops.convert_to_tensor(np.array(fraction, "float32"))
-    return ops.reshape(blended, (1 + len(sizes), len(levels)))

@@ -40,6 +40,7 @@ class Member:
     session: Session
     state: LoopState
     optimizer: Any = None  # the member's own Adam when its model is shared (stacked engine)
+    source: str | None = None  # the sweep's config file, for provenance as a separate run
     summary: RunSummary | None = None
     loop: Any = None
     checkpointing: Any = None
@@ -74,7 +75,7 @@ class Member:
 
         self.run.create()
         locks.enter_context(RunLock(self.run))
-        self.state, self.summary = begin_run(self.session, self.run)
+        self.state, self.summary = begin_run(self.session, self.run, file=self.source)
         self.summary.data.update(population)
         self.summary.write()
         hooks, self.checkpointing = session_hooks(self.session, self.run, self.state,

@@ -35,7 +35,8 @@ def build_replicated(jobs: Sequence[Any]) -> tuple["ReplicatedEngine", None]:
     members = []
     for job in jobs:
         keras.backend.clear_session(free_memory=False)
-        members.append(Member.of(job.trial_id, job.run_dir, prepare(config_from_dict(job.config))))
+        members.append(Member.of(job.trial_id, job.run_dir, prepare(config_from_dict(job.config)),
+                                 source=getattr(job, "source", None)))
     return ReplicatedEngine(members), None
 
 

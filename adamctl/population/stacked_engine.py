@@ -67,7 +67,8 @@ class StackedEngine:
                               template.deterministic, template.on_gpu)
             optimizers.append(_member_optimizer(config, template.model))
             self.members.append(Member.of(job.trial_id, job.run_dir, session,
-                                          optimizer=optimizers[-1]))
+                                          optimizer=optimizers[-1],
+                                          source=getattr(job, "source", None)))
         self.index = {id(m): i for i, m in enumerate(self.members)}
         self.slot_of = [self.seeds.index(m.session.config.seed) for m in self.members]
         self.stack = StackedModel(template.model,

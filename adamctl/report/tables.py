@@ -93,7 +93,10 @@ def sweep_table(sweep_dir: Path, *, metric: str | None = None, mode: str | None 
     The metric is ``sweep.metric`` (default val_loss) at the end of training
     (``final_<metric>``); ``mode`` min or max says which end is best (see
     :func:`sweep_direction`). Points with no completed seed come last, with
-    empty values; ``status`` counts each point's trials by status.
+    empty values; ``status`` counts each point's trials by status. When the
+    trials recorded diagnostics, ``epsilon_dominated`` is each point's final
+    epsilon dominance (the ``all`` row at the last diagnostics step), mean
+    over its completed seeds.
     """
     from adamctl.store.tables import results_frame, summary_frame
 
@@ -130,7 +133,15 @@ def _sweep_rows(summary: Any, results: Any, swept: list[str], column: str, metri
     frame["seeds"] = stats["seeds"].reindex(frame.index).fillna(0).astype(int) \
         if not stats.empty else 0
     frame["status"] = points["status"].agg(_status_counts)
+    if _has_diagnostics(stats):
+        frame["epsilon_dominated"] = stats["epsilon_dominated"]
+        names.insert(names.index("seeds"), "epsilon_dominated")
     return frame.reset_index(drop=True)[names]
+
+
+def _has_diagnostics(stats: Any) -> bool:
+    """Whether some grid point recorded diagnostics: only then is the column worth a place."""
+    return "epsilon_dominated" in stats.columns and bool(stats["epsilon_dominated"].notna().any())
 
 
 def _status_counts(statuses: Any) -> str:

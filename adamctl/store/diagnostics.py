@@ -2,8 +2,9 @@
 
 ``diagnostics.csv`` has one row per (step, variable), the ``all`` row first
 at each step; ``diagnostics_scalars.csv`` one row per diagnostics step. Both
-are rewritten whole and atomically at each diagnostics step, so a kill never
-leaves half a row; a resume keeps the rows up to its checkpoint's step.
+are rewritten whole and atomically (by :mod:`adamctl.store.diagnostics_writer`
+during training), so a kill never leaves half a row; a resume keeps the rows
+up to its checkpoint's step.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from typing import Any
 from adamctl._atomic import atomic_write_text
 from adamctl.store.rundir import RunDir
 
-__all__ = ["DIAGNOSTICS_COLUMNS", "SCALAR_COLUMNS", "diagnostics_frames", "latest_diagnostics",
-           "read_rows", "rows_up_to", "write_rows"]
+__all__ = ["DIAGNOSTICS_COLUMNS", "SCALAR_COLUMNS", "diagnostics_frames", "final_epsilon_dominated",
+           "format_cell", "latest_diagnostics", "read_rows", "rows_up_to", "write_rows"]
 
 DIAGNOSTICS_COLUMNS = ("step", "variable", "epsilon_dominated", "effective_lr_p01",
                        "effective_lr_p50", "effective_lr_p99", "update_to_weight",
@@ -32,11 +33,12 @@ def write_rows(path: Path, columns: tuple[str, ...], rows: list[dict[str, Any]])
     writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({key: _format(row.get(key)) for key in columns})
+        writer.writerow({key: format_cell(row.get(key)) for key in columns})
     atomic_write_text(Path(path), buffer.getvalue())
 
 
-def _format(value: Any) -> Any:
+def format_cell(value: Any) -> Any:
+    """A cell as written: floats in full precision (``repr``), None and non-finite floats empty."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return ""
     return repr(value) if isinstance(value, float) else value
@@ -80,6 +82,45 @@ def latest_diagnostics(run: RunDir) -> dict[str, Any] | None:
     latest = [{key: _parse(key, value) for key, value in row.items() if key != "step"}
               for row in rows if int(row["step"]) == step]
     return {"step": step, "rows": latest}
+
+
+def final_epsilon_dominated(run: RunDir) -> float | None:
+    """The ``all`` row's ``epsilon_dominated`` at the run's last diagnostics step.
+
+    None when the run has no diagnostics (or that cell is empty). Only the
+    end of the file is read, a growing block at a time: a sweep asks this of
+    every trial when it starts or resumes, and a long run's file holds
+    thousands of steps.
+    """
+    path = run.diagnostics_path
+    if not path.is_file():
+        return None
+    with path.open("rb") as handle:
+        header = handle.readline()
+        columns = next(csv.reader([header.decode()]), [])
+        if "variable" not in columns or "epsilon_dominated" not in columns:
+            return None
+        row = _last_all_row(handle, len(header), columns.index("variable"))
+    if row is None:
+        return None
+    return _parse("epsilon_dominated", row[columns.index("epsilon_dominated")])
+
+
+def _last_all_row(handle: Any, body_start: int, variable: int) -> list[str] | None:
+    """The last row whose ``variable`` is ``all``, reading backwards from the end in blocks."""
+    end, block = handle.seek(0, io.SEEK_END), 1 << 16
+    while True:
+        start = max(body_start, end - block)
+        handle.seek(start)
+        lines = handle.read(end - start).decode(errors="replace").splitlines()
+        if start > body_start:
+            lines = lines[1:]  # the first line may begin mid-row: the next block has it whole
+        for row in reversed(list(csv.reader(lines))):
+            if len(row) > variable and row[variable] == "all":
+                return row
+        if start == body_start:
+            return None
+        block *= 4
 
 
 def _parse(key: str, value: str) -> Any:

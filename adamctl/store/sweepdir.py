@@ -9,11 +9,13 @@ Layout::
     <sweep>/report.md           the sorted table and the plots beside it
     <sweep>/curves.png, heatmap.png, sensitivity.png, tuning.png   the report's figures
     <sweep>/optuna.db           a search's Optuna study (SQLite), unless --storage names another
+    <sweep>/.sweep.recorded.yaml  the plan as adamctl last wrote it, to tell an edit of sweep.yaml
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -104,9 +106,39 @@ class SweepDir:
         self.root.mkdir(parents=True, exist_ok=True)
         self.update_plan(plan)
 
+    @property
+    def recorded_plan_path(self) -> Path:
+        return self.root / ".sweep.recorded.yaml"
+
     def update_plan(self, plan: dict[str, Any]) -> None:
-        """Rewrite ``sweep.yaml`` whole (a search adds each trial as it samples it)."""
+        """Rewrite ``sweep.yaml`` whole (a search adds each trial as it samples it).
+
+        The plan is first recorded in :attr:`recorded_plan_path`, with the
+        hash of the ``sweep.yaml`` it replaces: a kill between the two writes
+        leaves a ``sweep.yaml`` that :meth:`read_recorded_plan` still knows
+        as adamctl's own, while any other difference is an edit.
+        """
+        previous = self._plan_sha256() if self.plan_path.exists() else None
+        record = {"previous_sha256": previous, "plan": plan}
+        atomic_write_text(self.recorded_plan_path, yaml.safe_dump(record, sort_keys=False))
         atomic_write_text(self.plan_path, yaml.safe_dump(plan, sort_keys=False))
+
+    def read_recorded_plan(self) -> tuple[dict[str, Any], bool] | None:
+        """The plan adamctl last wrote, and whether ``sweep.yaml`` is the one it replaced.
+
+        None for a sweep made before plans were recorded (or whose record was
+        removed): then there is nothing to compare ``sweep.yaml`` with.
+        """
+        if not self.recorded_plan_path.is_file():
+            return None
+        record = yaml.safe_load(self.recorded_plan_path.read_text())
+        if not isinstance(record, dict) or not isinstance(record.get("plan"), dict):
+            return None
+        replaced = record.get("previous_sha256") == self._plan_sha256()
+        return record["plan"], replaced
+
+    def _plan_sha256(self) -> str:
+        return hashlib.sha256(self.plan_path.read_bytes()).hexdigest()
 
 
 def new_sweep_dir(runs_root: Path, name: str, *, now: _dt.datetime | None = None) -> SweepDir:

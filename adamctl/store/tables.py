@@ -31,11 +31,12 @@ def trial_curves(sweep: SweepDir, trial_ids: Iterable[str]) -> dict[str, Any]:
 
 
 def run_record(run: RunDir) -> dict[str, Any] | None:
-    """One run as a results.csv row (seed, status, ``final_<m>``, ``best_<m>``...).
+    """One run as a results.csv row (seed, status, ``final_<m>``, ``best_<m>``, ...).
 
     None when the run has no summary.json. It lets a lone run stand beside
     the trials of a sweep, with the same columns.
     """
+    from adamctl.store.diagnostics import final_epsilon_dominated
     from adamctl.store.summary import summary_of
 
     summary = summary_of(run)
@@ -47,6 +48,7 @@ def run_record(run: RunDir) -> dict[str, Any] | None:
             record[f"final_{name}"] = value
     for name, best in (summary.get("best") or {}).items():
         record[f"best_{name}"] = (best or {}).get("value")
+    record["epsilon_dominated"] = final_epsilon_dominated(run)
     record.update(steps=summary.get("steps"), wall_time_s=summary.get("wall_time_s"))
     return record
 

@@ -99,17 +99,56 @@ def resume(
     budget_s: float | None = None,
     population_size: int | None = None,
     warn: Callable[[str], None] = lambda message: None,
+    rerun: Sequence[str] = (),
+    extend: str | None = None,
+    expected: SweepPlan | SearchPlan | None = None,
+    notify: Callable[[str], None] | None = None,
 ) -> SweepOutcome:
-    """Continue the sweep in ``sweep_dir`` with the plan in its ``sweep.yaml``."""
+    """Continue the sweep in ``sweep_dir`` with the plan in its ``sweep.yaml``.
+
+    Refuses (before anything runs) an edited sweep.yaml, a trial config.yaml
+    that is not its planned config, and an ``expected`` plan (the one the
+    command line's CONFIG and options make) that differs from the sweep's.
+    ``rerun`` (statuses among failed, diverged, pruned) runs those trials
+    again under new ids; ``extend`` (``training.epochs=N``) trains every
+    trial on to N epochs. See :mod:`adamctl.sweep.lifecycle`.
+    """
+    from adamctl.sweep import lifecycle
+
     target = SweepDir(sweep_dir)
-    return _run(load_any_plan(target), target, resume=True, workers=workers, executor=executor,
-                address=address, progress=progress, gpus=gpus, budget_s=budget_s,
+    planned = load_any_plan(target)
+    if expected is not None:
+        lifecycle.check_same_plan(planned.to_dict(), expected.to_dict(), target)
+    lifecycle.check_trial_configs(target, _planned_configs(planned))
+    change = None
+    if rerun or extend:
+        if isinstance(planned, SearchPlan):
+            raise UsageError(f"--rerun and --extend apply to grid sweeps; {target.root} is a "
+                             f"{planned.search} search, whose study has recorded its trials' "
+                             "results: start a new search instead")
+        unknown = sorted(set(rerun) - set(lifecycle.RERUNNABLE))
+        if unknown:
+            raise UsageError(f"--rerun {','.join(rerun)}: {', '.join(unknown)} is not a status "
+                             f"to rerun; choose among {', '.join(lifecycle.RERUNNABLE)}")
+        if extend:
+            lifecycle.extend(planned, extend)  # refuses a bad --extend before the lock is taken
+
+        def change(plan: SweepPlan) -> SweepPlan:
+            if rerun:
+                plan = lifecycle.rerun(plan, target, rerun, notify)
+            if extend:
+                plan = lifecycle.extend(plan, extend, notify)
+            return plan
+
+    return _run(planned, target, resume=True, workers=workers, executor=executor,
+                address=address, progress=progress, gpus=gpus, budget_s=budget_s, change=change,
                 population=_population(population_size, warn))
 
 
 def _run(planned: SweepPlan | SearchPlan, target: SweepDir, *, resume: bool, workers: int | None,
          executor: str, address: str | None, progress: Progress | None, gpus: Sequence[int],
-         budget_s: float | None, population: dict[str, Any]) -> SweepOutcome:
+         budget_s: float | None, change: Callable[[SweepPlan], SweepPlan] | None = None,
+         population: dict[str, Any] | None = None) -> SweepOutcome:
     """Run a grid's or a search's plan into ``target``, new or resumed."""
     _check_gpus(gpus, executor)
     common = dict(workers=_workers(workers, gpus), executor=executor, address=address,
@@ -121,7 +160,7 @@ def _run(planned: SweepPlan | SearchPlan, target: SweepDir, *, resume: bool, wor
             raise UsageError("--executor population runs grid sweeps: a search draws its "
                              "points one by one; use --executor local with --search")
         return run_search(planned, target, **common)
-    return run_sweep(planned, target, **common, population=population)
+    return run_sweep(planned, target, change=change, population=population, **common)
 
 
 def _population(size: int | None, warn: Callable[[str], None]) -> dict[str, Any]:
@@ -129,10 +168,27 @@ def _population(size: int | None, warn: Callable[[str], None]) -> dict[str, Any]
 
 
 def load_any_plan(sweep_dir: SweepDir) -> SweepPlan | SearchPlan:
-    """The plan in ``sweep.yaml``: a grid's or a search's."""
+    """The plan in ``sweep.yaml``, a grid's or a search's, as adamctl last wrote it.
+
+    Raises:
+        ConfigError: sweep.yaml is not a plan, or was edited since adamctl wrote it.
+    """
+    from adamctl.sweep.lifecycle import check_unchanged
+
     with plan_errors(sweep_dir):
         data = sweep_dir.read_plan()
+        if isinstance(data, dict):
+            check_unchanged(sweep_dir, data)
         return search_plan_from_dict(data) if "search" in data else plan_from_dict(data)
+
+
+def _planned_configs(planned: SweepPlan | SearchPlan) -> dict[str, dict[str, Any]]:
+    """Each trial's planned config, by trial id (a search's: of the trials sampled so far)."""
+    if isinstance(planned, SearchPlan):
+        from adamctl.sweep.search import trial_config
+
+        return {trial.id: trial_config(planned, trial) for trial in planned.sampled}
+    return planned.configs
 
 
 def _deadline(budget_s: float | None) -> float | None:

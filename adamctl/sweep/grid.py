@@ -39,14 +39,25 @@ class GridPoint:
 
 @dataclass(frozen=True)
 class Trial:
-    """One run of a sweep: a grid point with a seed."""
+    """One run of a sweep: a grid point with a seed.
+
+    ``attempt`` counts the runs of that (point, seed): ``sweep --rerun``
+    gives a failed trial a fresh directory under a new id (``-r2``, ``-r3``...),
+    so an id is never reused and the old directory stays as history.
+    """
 
     point: GridPoint
     seed: int
+    attempt: int = 1
 
     @property
     def id(self) -> str:
-        return f"{self.point.id}-s{self.seed}"
+        first = f"{self.point.id}-s{self.seed}"
+        return first if self.attempt == 1 else f"{first}-r{self.attempt}"
+
+    def again(self) -> "Trial":
+        """The next attempt at the same point and seed."""
+        return Trial(self.point, self.seed, self.attempt + 1)
 
 
 def grid_values(spec: list[Any] | Mapping[str, Any]) -> list[Any]:

@@ -20,6 +20,7 @@ import multiprocessing
 import os
 import signal
 import threading
+import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
@@ -48,6 +49,8 @@ class TrialJob:
     config: dict[str, Any]
     resume: bool = False
     report: Any = None  # a search's adamctl.sweep.pruning.ReportTo when it prunes
+    epochs: int | None = None  # resume to this many epochs (the plan's, after --extend)
+    source: str | None = None  # the sweep's config file: named in errors and provenance
 
 
 def run_job(job: TrialJob) -> dict[str, Any]:
@@ -72,9 +75,11 @@ def run_job(job: TrialJob) -> dict[str, Any]:
         if job.resume:
             from adamctl.training.resume import resume
 
-            resume(run_dir, warn=lambda message: None)
+            overrides = () if job.epochs is None else (f"training.epochs={job.epochs}",)
+            resume(run_dir, overrides=overrides, allow_drift=bool(overrides),
+                   warn=lambda message: None)
         else:
-            status = train(config_from_dict(job.config), run_dir=run_dir,
+            status = train(config_from_dict(job.config), run_dir=run_dir, file=job.source,
                            extra_callbacks=pruning_callbacks(job.report)).status
     except Interrupted as failure:
         status, error = "interrupted", str(failure)
@@ -189,8 +194,13 @@ def run_local(
     workers: int,
     on_outcome: Callable[[dict[str, Any]], None],
     gpus: Sequence[int] = (),
+    deadline: float | None = None,
 ) -> None:
     """Run ``jobs`` on ``workers`` warm processes; report each outcome as it comes.
+
+    When ``time.monotonic()`` reaches ``deadline`` (``--budget``), no job
+    starts any more and the running trials are stopped as SIGTERM stops
+    them: checkpointed and reported interrupted.
 
     Outcomes arrive in completion order. ``jobs`` may be an iterator: the
     next job is taken only when a worker is free, after the outcomes that
@@ -208,15 +218,20 @@ def run_local(
         with _StopSignals():
             pool.extend(_Worker(context, threads, worker_gpu(index, gpus)) for index in range(count))
             while True:
+                spent = deadline is not None and time.monotonic() >= deadline
                 for worker in pool:
-                    if worker.job is None and more:
+                    if worker.job is None and more and not spent:
                         job = next(pending, None)
                         more = job is not None
                         if more:
                             worker.give(job)
                 if not any(w.job for w in pool):
                     break
-                _collect(pool, context, threads, on_outcome)
+                if spent:
+                    _stop_busy(pool, on_outcome)
+                    break
+                _collect(pool, context, threads, on_outcome,
+                         timeout=None if deadline is None else max(0.0, deadline - time.monotonic()))
     except SweepStopped:
         _stop_busy(pool, on_outcome)
         raise
@@ -249,8 +264,6 @@ class _StopSignals:
 
 def _stop_busy(pool: list[_Worker], on_outcome: Callable[[dict[str, Any]], None]) -> None:
     """SIGTERM the busy workers and report what they answer; a second signal kills them."""
-    import time
-
     def kill_all(signum: int, frame: Any) -> None:
         raise SweepStopped(signum)
 

@@ -6,6 +6,7 @@ the grid ends the command before anything runs.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -17,7 +18,7 @@ from adamctl.config.overrides import NotAMapping, set_path
 from adamctl.errors import ConfigError
 from adamctl.sweep.grid import Trial, expand, grid_values
 
-__all__ = ["SweepPlan", "plan_sweep", "plan_from_dict"]
+__all__ = ["SweepPlan", "plan_sweep", "plan_from_dict", "replan"]
 
 
 @dataclass(frozen=True)
@@ -30,8 +31,12 @@ class SweepPlan:
         grid: each swept key with the list of values it takes.
         seeds: the seeds every grid point is repeated over.
         metric: the metric reports sort by; ``mode``: min or max.
-        trials: the trials, in expansion order.
+        trials: the trials, in expansion order (the latest attempt of each).
         configs: each trial's resolved config, by trial id.
+        history: what changed the sweep after it started, oldest first
+            (``sweep --resume --rerun`` and ``--extend``), as plain mappings.
+        source: the config file the sweep was planned from (absolute), or
+            None; each trial's provenance names it, with its git state.
     """
 
     name: str
@@ -42,6 +47,8 @@ class SweepPlan:
     mode: str
     trials: tuple[Trial, ...]
     configs: dict[str, dict[str, Any]]
+    history: tuple[dict[str, Any], ...] = ()
+    source: str | None = None
 
     @property
     def swept_keys(self) -> list[str]:
@@ -51,12 +58,19 @@ class SweepPlan:
         return {
             "name": self.name, "metric": self.metric, "mode": self.mode,
             "grid": self.grid, "seeds": list(self.seeds),
-            "trials": [
-                {"id": t.id, "point": t.point.id, "seed": t.seed, "values": t.point.as_dict()}
-                for t in self.trials
-            ],
+            "trials": [_trial_entry(t) for t in self.trials],
+            **({"source": self.source} if self.source else {}),
             "base": self.base,
+            **({"history": list(self.history)} if self.history else {}),
         }
+
+
+def _trial_entry(trial: Trial) -> dict[str, Any]:
+    entry = {"id": trial.id, "point": trial.point.id, "seed": trial.seed,
+             "values": trial.point.as_dict()}
+    if trial.attempt > 1:
+        entry["attempt"] = trial.attempt
+    return entry
 
 
 def plan_sweep(
@@ -89,9 +103,11 @@ def plan_sweep(
     grid = {key: grid_values(spec) for key, spec in grid.items()}
     base = config_to_dict(config)
     base.pop("sweep", None)
-    return _plan(config.name, base, grid, seed_list,
+    plan = _plan(config.name, base, grid, seed_list,
                  metric=section.metric if section else "val_loss",
                  mode=_mode(section), source=source_name)
+    # Messages name the file as it was given; the plan keeps where it is.
+    return plan if source is None else dataclasses.replace(plan, source=str(Path(source).resolve()))
 
 
 def _seeds(config: Config, section: Any, count: int | None, points: int) -> tuple[int, ...]:
@@ -117,10 +133,14 @@ def _mode(section: Any) -> str:
     return metric_direction(section.metric) if section.mode == "auto" else section.mode
 
 
-def _plan(name, base, grid, seeds, *, metric, mode, source) -> SweepPlan:
+def _plan(name, base, grid, seeds, *, metric, mode, source, attempts=None,
+          history=()) -> SweepPlan:
+    """The plan of ``grid`` over ``seeds``; ``attempts`` maps (point id, seed) to reruns."""
     from adamctl.config import config_from_dict, config_to_dict
 
-    trials = expand(grid, seeds)
+    attempts = attempts or {}
+    trials = [Trial(t.point, t.seed, attempts.get((t.point.id, t.seed), 1))
+              for t in expand(grid, seeds)]
     configs: dict[str, dict[str, Any]] = {}
     for trial in trials:
         shown = ", ".join(f"{k}={v!r}" for k, v in trial.point.values)
@@ -131,7 +151,23 @@ def _plan(name, base, grid, seeds, *, metric, mode, source) -> SweepPlan:
             configs[trial.id] = config_to_dict(config_from_dict(raw))
         except ConfigError as error:
             raise ConfigError(f"trial {trial.id} ({shown}): {error}", file=source) from None
-    return SweepPlan(name, base, grid, tuple(seeds), metric, mode, tuple(trials), configs)
+    return SweepPlan(name, base, grid, tuple(seeds), metric, mode, tuple(trials), configs,
+                     tuple(history), None if source is None else str(source))
+
+
+def replan(plan: SweepPlan, *, base: dict[str, Any] | None = None,
+           attempts: Mapping[tuple[str, int], int] | None = None,
+           event: dict[str, Any] | None = None) -> SweepPlan:
+    """``plan`` with a new base config or new attempts, every trial's config built again.
+
+    ``event`` is appended to the plan's history. Used by ``sweep --resume
+    --rerun`` and ``--extend`` (:mod:`adamctl.sweep.lifecycle`).
+    """
+    known = {(t.point.id, t.seed): t.attempt for t in plan.trials}
+    return _plan(plan.name, base if base is not None else plan.base, plan.grid, plan.seeds,
+                 metric=plan.metric, mode=plan.mode, source=plan.source,
+                 attempts={**known, **(attempts or {})},
+                 history=[*plan.history, *([event] if event else [])])
 
 
 def _with_value(raw: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
@@ -147,7 +183,10 @@ def _with_value(raw: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
 
 def plan_from_dict(data: Mapping[str, Any]) -> SweepPlan:
     """Rebuild the plan written in ``sweep.yaml`` (for ``sweep --resume``)."""
+    attempts = {(entry["point"], int(entry["seed"])): int(entry.get("attempt", 1))
+                for entry in data.get("trials") or []}
     return _plan(
         data["name"], dict(data["base"]), {k: list(v) for k, v in data["grid"].items()},
-        tuple(data["seeds"]), metric=data["metric"], mode=data["mode"], source=None,
+        tuple(data["seeds"]), metric=data["metric"], mode=data["mode"], source=data.get("source"),
+        attempts=attempts, history=list(data.get("history") or []),
     )

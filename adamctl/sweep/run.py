@@ -13,6 +13,7 @@ failed, and a completed or diverged trial is never marked again.
 from __future__ import annotations
 
 import contextlib
+import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Sequence
 
@@ -20,7 +21,7 @@ from adamctl.errors import ConfigError, Interrupted
 from adamctl.store import SweepDir
 from adamctl.sweep.plan import SweepPlan, plan_from_dict
 
-__all__ = ["SweepOutcome", "run_sweep", "load_plan", "plan_errors"]
+__all__ = ["SweepOutcome", "run_sweep", "load_plan", "plan_errors", "status_on_disk"]
 
 
 @dataclass
@@ -75,13 +76,17 @@ def run_sweep(
     gpus: Sequence[int] = (),
     deadline: float | None = None,
     population: dict[str, Any] | None = None,
+    change: Callable[[SweepPlan], SweepPlan] | None = None,
 ) -> SweepOutcome:
     """Run every trial of ``plan`` that is not finished, and write the tables.
 
     A new sweep refuses a directory that already holds one. On ``resume``,
-    completed and diverged trials are kept, trials with a run directory
-    resume from their newest checkpoint, and the others start. ``gpus``
-    pins local workers one per GPU (round-robin). No trial starts once
+    completed and diverged trials are kept (a completed one trains on when
+    the plan has more epochs than it ran), trials with a run directory
+    resume from their newest checkpoint, and the others start. ``change``
+    (``--rerun``, ``--extend``) turns the plan into the one to run, under
+    the sweep's lock, and is recorded in ``sweep.yaml``. ``gpus`` pins local
+    workers one per GPU (round-robin). No trial starts once
     ``time.monotonic()`` reaches ``deadline`` (``--budget``). ``population``
     holds :func:`adamctl.population.plan_populations`'s ``size`` and
     ``warn`` for ``executor="population"``: populations and the trials
@@ -97,6 +102,11 @@ def run_sweep(
     with SweepLock(sweep_dir.root):
         if not resume:
             sweep_dir.create(plan.to_dict())
+        elif change is not None:
+            changed = change(plan)
+            if changed is not plan:
+                sweep_dir.update_plan(changed.to_dict())
+            plan = changed
         return _run_locked(plan, sweep_dir, workers=workers, executor=executor, address=address,
                            progress=progress, gpus=gpus, deadline=deadline,
                            population=population or {})
@@ -104,14 +114,11 @@ def run_sweep(
 
 def _run_locked(plan: SweepPlan, sweep_dir: SweepDir, *, workers, executor, address,
                 progress, gpus=(), deadline=None, population=None) -> SweepOutcome:
-    from adamctl.sweep.local import SweepStopped, TrialJob
+    from adamctl.sweep.local import SweepStopped
 
     records = _initial_records(plan, sweep_dir)
-    jobs = [
-        TrialJob(t.id, str(sweep_dir.trial(t.id).root), plan.configs[t.id],
-                 resume=sweep_dir.trial(t.id).has_run())
-        for t in plan.trials if records[t.id]["status"] not in _SETTLED
-    ]
+    jobs = [_job(plan, sweep_dir, t) for t in plan.trials
+            if records[t.id]["status"] not in _SETTLED or _to_extend(plan, sweep_dir, t, records)]
     finished = [len(plan.trials) - len(jobs)]
     tables = _AtMostEvery(_TABLES_EVERY_S, lambda: _write(plan, sweep_dir, records))
 
@@ -124,14 +131,12 @@ def _run_locked(plan: SweepPlan, sweep_dir: SweepDir, *, workers, executor, addr
             progress(records[trial.id], finished[0], len(plan.trials))
 
     _write(plan, sweep_dir, records)
-    if executor == "population" and jobs:  # populations start whole: the budget applies to them
+    if executor == "population" and jobs:
         planned = _population_jobs(jobs, workers=workers, population=population or {})
         jobs, on_outcome = planned.jobs, planned.noting(on_outcome)
-    if deadline is not None and jobs:
-        jobs = _started_before(deadline, jobs)
     try:
         _execute(jobs, executor=executor, address=address, workers=workers, on_outcome=on_outcome,
-                 gpus=gpus)
+                 gpus=gpus, deadline=deadline)
     except SweepStopped as stopped:
         for trial in plan.trials:  # a worker killed before it answered left its files only
             if records[trial.id]["status"] == "pending":
@@ -140,6 +145,9 @@ def _run_locked(plan: SweepPlan, sweep_dir: SweepDir, *, workers, executor, addr
         _write(plan, sweep_dir, records, final=True)
         raise interrupted(sweep_dir, stopped.signum) from None
     results = _write(plan, sweep_dir, records, final=True)
+    unfinished = [t.id for t in plan.trials if records[t.id]["status"] not in _SETTLED]
+    if deadline is not None and unfinished and time.monotonic() >= deadline:
+        raise budget_spent(sweep_dir, [records[t]["status"] for t in unfinished])
     return SweepOutcome(sweep_dir, plan, results)
 
 
@@ -162,6 +170,56 @@ class _AtMostEvery:
         if self._clock() - self._last >= self._seconds:
             self._action()
             self._last = self._clock()
+
+
+def budget_spent(sweep_dir: SweepDir, statuses: Sequence[str]) -> Interrupted:
+    """The end of a sweep that ran out of ``--budget`` with trials left (exit code 124).
+
+    124, as coreutils' ``timeout`` and ``training.max_time``: a stop on a time
+    limit, not a failure.
+    """
+    stopped = sum(status == "interrupted" for status in statuses)
+    return Interrupted(
+        f"sweep {sweep_dir.root}: the --budget ran out with {len(statuses)} trial(s) unfinished "
+        f"({stopped} stopped at a checkpoint, {len(statuses) - stopped} not started); continue "
+        f'with "adamctl sweep --resume {sweep_dir.root}"', exit_code=124)
+
+
+def _job(plan: SweepPlan, sweep_dir: SweepDir, trial: Any) -> Any:
+    """A trial's job: started afresh, or resumed at the plan's epochs."""
+    from adamctl.sweep.local import TrialJob
+
+    run = sweep_dir.trial(trial.id)
+    config = plan.configs[trial.id]
+    if not run.has_run():
+        return TrialJob(trial.id, str(run.root), config, source=plan.source)
+    # After --extend, a trial resumes at the plan's epochs, whatever its
+    # config.yaml or its checkpoint (which a kill may have left behind) says.
+    extended = any(event.get("event") == "extend" for event in plan.history)
+    return TrialJob(trial.id, str(run.root), config, resume=True,
+                    epochs=config["training"]["epochs"] if extended else None)
+
+
+def _to_extend(plan: SweepPlan, sweep_dir: SweepDir, trial: Any, records: dict) -> bool:
+    """A completed trial that ran fewer epochs than the plan now has (``--extend``).
+
+    A trial that ``training.early_stopping`` ended is complete at any length:
+    the same rule would have stopped a longer run there too.
+    """
+    from adamctl.store.summary import summary_of
+
+    run = sweep_dir.trial(trial.id)
+    if records[trial.id]["status"] != "completed":
+        return False
+    if (summary_of(run) or {}).get("early_stopped_at_epoch") is not None:
+        return False
+    return _epochs_on_disk(run) < plan.configs[trial.id]["training"]["epochs"]
+
+
+def _epochs_on_disk(run: Any) -> int:
+    import yaml
+
+    return int(yaml.safe_load(run.config_path.read_text())["training"]["epochs"])
 
 
 def interrupted(sweep_dir: SweepDir, signum: int) -> Interrupted:
@@ -188,7 +246,7 @@ def recorded_outcome(sweep_dir: SweepDir, trial: Any, outcome: dict[str, Any]) -
 
     run = sweep_dir.trial(trial.id)
     summary = summary_of(run)
-    on_disk = _status_on_disk(run, summary)
+    on_disk = status_on_disk(run, summary)
     if on_disk in _SETTLED and outcome["status"] != on_disk:
         return {"status": on_disk, "error": None, "summary": summary}
     if outcome["status"] == "locked":
@@ -199,7 +257,7 @@ def recorded_outcome(sweep_dir: SweepDir, trial: Any, outcome: dict[str, Any]) -
     return outcome
 
 
-def _status_on_disk(run: Any, summary: dict[str, Any] | None) -> str:
+def status_on_disk(run: Any, summary: dict[str, Any] | None) -> str:
     """A trial's status from its files: a start that never finished is interrupted or pending."""
     status = summary["status"] if summary else "pending"
     if status in ("running", "pending"):
@@ -215,25 +273,26 @@ def _population_jobs(jobs: list, *, workers: int, population: dict[str, Any]) ->
                             warn=population.get("warn", lambda message: None))
 
 
-def _execute(jobs, *, executor, address, workers, on_outcome, gpus=()) -> None:
+def _execute(jobs, *, executor, address, workers, on_outcome, gpus=(), deadline=None) -> None:
     if not jobs:
         return
     if executor == "ray":
         from adamctl.sweep.ray import run_ray
 
-        run_ray(list(jobs), address=address, workers=workers, on_outcome=on_outcome)
+        # Ray takes its jobs up front: the budget is checked once, when they
+        # are handed over, and trials already running finish.
+        run_ray(list(_started_before(deadline, jobs)), address=address, workers=workers,
+                on_outcome=on_outcome)
     else:
         from adamctl.sweep.local import run_local
 
-        run_local(jobs, workers=workers, on_outcome=on_outcome, gpus=gpus)
+        run_local(jobs, workers=workers, on_outcome=on_outcome, gpus=gpus, deadline=deadline)
 
 
-def _started_before(deadline: float, jobs: list) -> Any:
+def _started_before(deadline: float | None, jobs: list) -> Any:
     """``jobs`` one at a time, until ``time.monotonic()`` reaches ``deadline`` (``--budget``)."""
-    import time
-
     for job in jobs:
-        if time.monotonic() >= deadline:
+        if deadline is not None and time.monotonic() >= deadline:
             return
         yield job
 
@@ -245,7 +304,7 @@ def _initial_records(plan: SweepPlan, sweep_dir: SweepDir) -> dict[str, dict[str
     records = {}
     for trial in plan.trials:
         summary = summary_of(sweep_dir.trial(trial.id))
-        status = _status_on_disk(sweep_dir.trial(trial.id), summary)
+        status = status_on_disk(sweep_dir.trial(trial.id), summary)
         records[trial.id] = _record(plan, sweep_dir, trial,
                                     {"status": status, "error": None, "summary": summary})
     return records

@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterator, Sequence
 from adamctl.store import SweepDir
 from adamctl.sweep.search_plan import SearchPlan
 
-__all__ = ["run_search", "FINISHED"]
+__all__ = ["run_search", "trial_config", "FINISHED"]
 
 FINISHED = ("completed", "diverged", "pruned", "failed")
 
@@ -35,9 +35,11 @@ def run_search(plan: SearchPlan, sweep_dir: SweepDir, *, workers: int, executor:
     """Run ``plan`` into ``sweep_dir`` and write the tables; return the SweepOutcome.
 
     ``deadline`` (a ``time.monotonic()`` value) stops asking for new points
-    once passed; trials already running finish. Like a grid sweep, a search
-    holds the sweep directory's lock, and SIGINT or SIGTERM checkpoints the
-    running trials and raises :class:`~adamctl.errors.Interrupted`.
+    once passed, and the local executor stops the running trials at a
+    checkpoint; trials left then raise :class:`~adamctl.errors.Interrupted`
+    (exit code 124). Like a grid sweep, a search holds the sweep directory's
+    lock, and SIGINT or SIGTERM checkpoints the running trials and raises
+    :class:`~adamctl.errors.Interrupted`.
     """
     from adamctl.store.lock import SweepLock
 
@@ -50,7 +52,7 @@ def _run_locked(plan: SearchPlan, sweep_dir: SweepDir, *, workers: int, executor
                 address: str | None, resume: bool, deadline: float | None,
                 progress: Callable | None, gpus: Sequence[int]) -> Any:
     from adamctl.sweep.local import SweepStopped
-    from adamctl.sweep.run import SweepOutcome, interrupted
+    from adamctl.sweep.run import SweepOutcome, budget_spent, interrupted
     from adamctl.sweep.study import make_pruner, make_sampler, open_study
 
     sampler = make_sampler(plan.search, plan.seed, trials=plan.trials, already=len(plan.sampled))
@@ -72,11 +74,17 @@ def _run_locked(plan: SearchPlan, sweep_dir: SweepDir, *, workers: int, executor
         from adamctl.sweep.local import run_local
 
         try:
-            run_local(jobs, workers=workers, on_outcome=search.on_outcome, gpus=gpus)
+            run_local(jobs, workers=workers, on_outcome=search.on_outcome, gpus=gpus,
+                      deadline=deadline)
         except SweepStopped as stopped:
             search.write(final=True)
             raise interrupted(sweep_dir, stopped.signum) from None
     results = search.write(final=True)
+    unfinished = [record["status"] for record in search.records.values()
+                  if record["status"] not in FINISHED]
+    unfinished += ["pending"] * (plan.trials - len(plan.sampled))
+    if deadline is not None and unfinished and time.monotonic() >= deadline:
+        raise budget_spent(sweep_dir, unfinished)
     return SweepOutcome(sweep_dir, plan, results)
 
 
@@ -131,7 +139,8 @@ class _Search:
             report = ReportTo(self.storage, self.plan.study, self.study_ids[trial.point.index],
                               self.plan.metric, self.plan.mode, self.plan.prune)
         return TrialJob(trial.id, str(self.sweep_dir.trial(trial.id).root),
-                        _trial_config(self.plan, trial), resume=resume, report=report)
+                        trial_config(self.plan, trial), resume=resume, report=report,
+                        source=self.plan.source)
 
     def on_outcome(self, outcome: dict[str, Any]) -> None:
         from adamctl.sweep.run import recorded_outcome
@@ -186,7 +195,7 @@ class _Search:
         return results
 
 
-def _trial_config(plan: SearchPlan, trial: Any) -> dict[str, Any]:
+def trial_config(plan: SearchPlan, trial: Any) -> dict[str, Any]:
     """The trial's resolved config: the base with the sampled values set (checked again)."""
     from adamctl.config import config_from_dict, config_to_dict
     from adamctl.sweep.plan import _with_value

@@ -35,6 +35,7 @@ class SearchPlan:
         storage: the Optuna storage URL, or None for the sweep's own file.
         study: the study's name in that storage.
         sampled: the trials asked for so far, in order.
+        source: the config file the search was planned from (absolute), or None.
     """
 
     name: str
@@ -49,6 +50,7 @@ class SearchPlan:
     storage: str | None = None
     study: str = ""
     sampled: list[Trial] = field(default_factory=list)
+    source: str | None = None
 
     @property
     def swept_keys(self) -> list[str]:
@@ -64,6 +66,7 @@ class SearchPlan:
                 {"id": t.id, "point": t.point.id, "seed": t.seed, "values": t.point.as_dict()}
                 for t in self.sampled
             ],
+            **({"source": self.source} if self.source else {}),
             "base": self.base,
         }
 
@@ -90,10 +93,15 @@ def plan_search(config: Config, *, seeds: int | None = None, storage: str | None
         raise ConfigError(f"search: {section.search} runs each sampled point once, with the "
                           "config's seed; drop --seeds / sweep.seeds and raise --trials instead",
                           file=source, key_path="sweep.seeds")
+    if storage is not None:
+        from adamctl.sweep.study import check_storage_url
+
+        check_storage_url(storage)
     base = config_to_dict(config)
     base.pop("sweep", None)
     return SearchPlan(config.name, base, dict(section.grid), section.search, section.trials,
-                      section.prune, section.metric, section.mode, config.seed, storage)
+                      section.prune, section.metric, section.mode, config.seed, storage,
+                      source=None if source is None else str(Path(source).resolve()))
 
 
 def search_plan_from_dict(data: Mapping[str, Any]) -> SearchPlan:
@@ -101,7 +109,8 @@ def search_plan_from_dict(data: Mapping[str, Any]) -> SearchPlan:
     search = data["search"]
     plan = SearchPlan(data["name"], dict(data["base"]), dict(data["grid"]), search["method"],
                       search["trials"], search["prune"], data["metric"], data["mode"],
-                      search["seed"], search.get("storage"), search["study"])
+                      search["seed"], search.get("storage"), search["study"],
+                      source=data.get("source"))
     for trial in data.get("trials") or []:
         plan.add(int(trial["point"].removeprefix("p")), trial["values"])
     return plan

@@ -18,7 +18,8 @@ import numpy as np
 
 from adamctl.errors import UsageError
 
-__all__ = ["make_sampler", "make_pruner", "open_study", "import_optuna"]
+__all__ = ["make_sampler", "make_pruner", "open_study", "import_optuna", "check_storage_url",
+           "resolve_storage_url"]
 
 
 def import_optuna() -> Any:
@@ -74,13 +75,50 @@ def make_pruner(prune: str | None) -> Any:
     raise ValueError(f"prune must be median or asha. Received: prune={prune!r}")
 
 
+def check_storage_url(url: str) -> None:
+    """Refuse a ``--storage`` URL with a password in it: sweep.yaml would keep it in clear.
+
+    A password is given as an environment variable instead,
+    ``postgresql://user:${PGPASSWORD}@host/db``, expanded when the study is
+    opened (:func:`resolve_storage_url`), or left to the database's own
+    password file.
+    """
+    from urllib.parse import urlsplit
+
+    password = urlsplit(url).password
+    if password is not None and not password.startswith("$"):
+        raise UsageError("--storage: the URL holds a password, which would be written to "
+                         "sweep.yaml; write it as an environment variable, e.g. "
+                         "postgresql://user:${PGPASSWORD}@host/db, or use the database's "
+                         "password file")
+
+
+def resolve_storage_url(url: str) -> str:
+    """``url`` with its ``$VAR`` / ``${VAR}`` references replaced from the environment.
+
+    Raises:
+        UsageError: a variable it names is not set.
+    """
+    import os
+    import re
+
+    resolved = os.path.expandvars(url)
+    unset = re.findall(r"\$\{?(\w+)", resolved)
+    if unset:
+        raise UsageError(f"--storage {url}: the environment variable {unset[0]} is not set")
+    return resolved
+
+
 def open_study(storage: str | None, name: str, *, mode: str, sampler: Any = None,
                pruner: Any = None) -> Any:
-    """The study ``name`` in ``storage`` (None: in memory), created on first use."""
+    """The study ``name`` in ``storage`` (None: in memory), created on first use.
+
+    ``storage`` may name environment variables (``${PGPASSWORD}``), read now.
+    """
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     return optuna.create_study(
-        storage=storage, study_name=name, load_if_exists=True, sampler=sampler, pruner=pruner,
+        storage=None if storage is None else resolve_storage_url(storage), study_name=name, load_if_exists=True, sampler=sampler, pruner=pruner,
         direction="minimize" if mode == "min" else "maximize",
     )

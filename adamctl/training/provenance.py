@@ -22,7 +22,7 @@ from typing import Any
 
 from adamctl.training.backend import native_stderr_hidden, versions
 
-__all__ = ["installed_packages", "provenance", "git_state"]
+__all__ = ["command_line", "installed_packages", "provenance", "git_state"]
 
 # Long enough for git on a large repository, short enough that a hung
 # network file system cannot hold a run's start.
@@ -34,7 +34,7 @@ def provenance(config_file: str | Path | None, *, on_gpu: bool) -> dict[str, Any
     import numpy
 
     return {
-        "command": shlex.join([Path(sys.argv[0]).name, *sys.argv[1:]]) if sys.argv else None,
+        "command": command_line(),
         "cwd": os.getcwd(),
         "hostname": socket.gethostname(),
         "config_file": str(Path(config_file).resolve()) if config_file else None,
@@ -45,6 +45,11 @@ def provenance(config_file: str | Path | None, *, on_gpu: bool) -> dict[str, Any
         "gpu": _gpu_model() if on_gpu else None,
         "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES"),
     }
+
+
+def command_line() -> str | None:
+    """The command this process runs, as a shell would take it (``adamctl train x.yaml``)."""
+    return shlex.join([Path(sys.argv[0]).name, *sys.argv[1:]]) if sys.argv else None
 
 
 def git_state(folder: Path) -> dict[str, Any] | None:

@@ -8,6 +8,7 @@ function of (seed, epoch).
 
 from __future__ import annotations
 
+import socket
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, NamedTuple, Sequence
@@ -20,6 +21,7 @@ from adamctl.store.metrics import read_metrics_rows
 from adamctl.store.rundir import RunDir
 from adamctl.store.summary import RunSummary
 from adamctl.store.sweepdir import SweepDir
+from adamctl.training.provenance import command_line
 from adamctl.training.run import RunResult, new_loop_state, run_session
 from adamctl.training.session import prepare
 
@@ -141,21 +143,30 @@ def _already_completed(run: RunDir, config: Config, overrides: Sequence[str],
         return None
     held: list[str] = []  # warnings, given only if no resume follows (it repeats them)
     checkpoint = _newest_valid(run, held.append)
-    if checkpoint is None or checkpoint.data.epoch < config.training.epochs:
+    stopped_early = summary.data.get("early_stopped_at_epoch")
+    if checkpoint is None or (checkpoint.data.epoch < config.training.epochs
+                              and stopped_early is None):
         return None
     for message in held:
         warn(message)
     data = checkpoint.data
     where = f"{run.root} already completed at step {data.step} (epoch {data.epoch})"
-    longer = f"--set training.epochs=N (N > {data.epoch}) --allow-drift"
+    if stopped_early is not None:
+        # training.early_stopping ended it: the same rule would end a longer run there too.
+        where = (f"{run.root} stopped early at epoch {stopped_early} (training.early_stopping) "
+                 f"and is complete")
+        longer = "a new run (adamctl train) without training.early_stopping"
+    else:
+        longer = f"--set training.epochs=N (N > {data.epoch}) --allow-drift"
     if overrides:
         raise UsageError(
             f"{where}; nothing is left to train, so {' '.join('--set ' + o for o in overrides)} "
-            f"cannot take effect and nothing was changed; to train longer, pass {longer}"
+            f"cannot take effect and nothing was changed; to train longer: {longer}"
         )
     return RunResult(run, "completed", summary.data,
                      note=f"{where}; nothing to do. To train longer: "
-                          f"adamctl resume {run.root} {longer}")
+                          + (longer if stopped_early is not None
+                             else f"adamctl resume {run.root} {longer}"))
 
 
 def _newest_valid(run: RunDir, warn: Callable[[str], None]) -> _Found | None:
@@ -216,7 +227,7 @@ def _reopen_summary(run: RunDir, summary: RunSummary | None, state: LoopState,
     if checkpoint is not None:
         summary.data.setdefault("resumed", []).append({
             "from_checkpoint": checkpoint[0].name, "step": state.step,
-            "at": now_iso(),
+            "at": now_iso(), "command": command_line(), "hostname": socket.gethostname(),
         })
     summary.finish("running", error=None)
     return summary

@@ -34,3 +34,20 @@ def test_generated_reference_is_current(document):
         capture_output=True, text=True, cwd=ROOT,
     )
     assert process.returncode == 0, process.stdout + process.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["train", "--nope"], "error: No such option '--nope'. (see \"adamctl train --help\")"),
+    (["train"], "error: Missing argument 'CONFIG'. (see \"adamctl train --help\")"),
+    (["sweep", "--workers", "0", "c.yaml"],
+     "error: Invalid value for '--workers': 0 is not in the range x>=1. "
+     "(see \"adamctl sweep --help\")"),
+    (["nocommand"], "error: No such command 'nocommand'. (see \"adamctl --help\")"),
+])
+def test_a_usage_error_is_one_line_naming_the_option_and_exits_2(tmp_path, args, message):
+    from tests.helpers import run_cli
+
+    result = run_cli(*args, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [message]
+    assert list(tmp_path.iterdir()) == []

@@ -103,6 +103,7 @@ def test_sigkill_then_resume_is_bit_identical(tmp_path, baseline, kill_at):
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["status"] == "completed" and summary["steps"] == 18
     assert summary["resumed"][-1]["step"] <= int(kill_at.split(":")[1]) * (6 if "epoch" in kill_at else 1)
+    assert summary["resumed"][-1]["command"] == f"adamctl resume {run_dir} -q"
 
 
 def _start_train(config: Path, run_dir: Path, cwd: Path, extra_env: dict | None = None):

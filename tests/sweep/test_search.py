@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 import adamctl.sweep
+from adamctl.errors import Interrupted
 from tests.helpers import run_cli
 
 SPACE = ["--grid", "optimizer.learning_rate=log:1e-4:1e-1",
@@ -94,8 +95,11 @@ def test_a_spent_budget_starts_no_new_trial(write_config, tmp_path):
     config = write_config({"training": {"epochs": 1}})
     plan, where = adamctl.sweep.prepare(config, grid_options=SPACE[1::2], search="random",
                                         trials=3, sweep_dir=tmp_path / "b")
-    outcome = adamctl.sweep.start(plan, where, workers=1, budget_s=0)
-    assert outcome.results.empty
+    with pytest.raises(Interrupted, match="3 trial.s. unfinished .0 stopped at a checkpoint, "
+                       "3 not started.") as stopped:
+        adamctl.sweep.start(plan, where, workers=1, budget_s=0)
+    assert stopped.value.exit_code == 124
+    assert pd.read_csv(where.results_path).empty
     assert yaml.safe_load((where.root / "sweep.yaml").read_text())["trials"] == []
     resumed = adamctl.sweep.resume(where.root, workers=1)  # no budget: the rest runs
     assert list(resumed.results["status"]) == ["completed"] * 3
@@ -145,3 +149,22 @@ def test_a_search_holds_the_sweep_lock_like_a_grid(write_config, tmp_path):
         with pytest.raises(RunLocked, match="one sweep process at a time"):
             adamctl.sweep.start(plan, target, workers=1)
     assert not (target.root / "trials").exists()
+
+
+def test_a_storage_password_is_refused_and_an_environment_variable_is_read_when_opened(
+        write_config, tmp_path, monkeypatch):
+    from adamctl.errors import UsageError
+    from adamctl.sweep.study import open_study
+
+    config = write_config({"training": {"epochs": 1}})
+    with pytest.raises(UsageError, match="the URL holds a password, which would be written"):
+        adamctl.sweep.prepare(config, grid_options=SPACE[1::2], search="random", trials=2,
+                              storage="postgresql://me:secret@db.example/studies")
+    plan, _ = adamctl.sweep.prepare(config, grid_options=SPACE[1::2], search="random", trials=2,
+                                    storage="sqlite:///${STUDY_DIR}/shared.db")
+    assert plan.to_dict()["search"]["storage"] == "sqlite:///${STUDY_DIR}/shared.db"
+    with pytest.raises(UsageError, match="the environment variable STUDY_DIR is not set"):
+        open_study(plan.storage, "s", mode="min")
+    monkeypatch.setenv("STUDY_DIR", str(tmp_path))
+    open_study(plan.storage, "s", mode="min")
+    assert optuna.load_study(study_name="s", storage=f"sqlite:///{tmp_path}/shared.db")

@@ -139,3 +139,10 @@ def test_early_stopping_survives_a_kill_and_resume_bit_exactly(tmp_path):
     assert _rows_without_time(cut) == rows
     for name in ("model.weights.h5", "model.best.weights.h5"):
         assert all(np.array_equal(a, b) for a, b in zip(_weights(whole / name), _weights(cut / name)))
+
+    # A run that stopped early is complete: resuming it trains nothing and touches nothing.
+    before = {p.name: p.read_bytes() for p in whole.rglob("*") if p.is_file()}
+    again = run_cli("resume", str(whole), cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert f"stopped early at epoch {summary['early_stopped_at_epoch']}" in again.stderr
+    assert {p.name: p.read_bytes() for p in whole.rglob("*") if p.is_file()} == before

@@ -14,24 +14,27 @@ from typing import Any
 import keras
 
 from adamctl.core.diagnostics import measure, snapshot
-from adamctl.store.diagnostics import DIAGNOSTICS_COLUMNS, SCALAR_COLUMNS, rows_up_to, write_rows
+from adamctl.store.diagnostics_writer import DiagnosticsWriter
 
 __all__ = ["Diagnostics"]
 
 
 class Diagnostics(keras.callbacks.Callback):
-    """Measure every ``every``-th step (by the loop's raw step count) and rewrite the files.
+    """Measure every ``every``-th step (by the loop's raw step count) and keep the files current.
 
     Rows already in the files from before a resume are kept up to the
     resumed step, so a resumed run's files equal an uninterrupted run's.
 
-    The files are rewritten (atomically, with fsyncs) when a checkpoint may
-    follow: at steps that are multiples of ``flush_every`` (the checkpoint
-    interval), at each epoch end and when training ends, which also covers
-    the checkpoint of an interrupt. Rows measured since the last checkpoint
-    may be lost to a kill; the resume measures them again. This callback must
-    run before the checkpointing one, so that no checkpoint is newer than the
-    rows on disk.
+    The files are on disk (rewritten atomically, with fsyncs) before every
+    checkpoint: at steps that are multiples of ``flush_every`` (the
+    checkpoint interval) within an epoch, at each epoch end and when training
+    ends, which also covers the checkpoint of an interrupt. So that the
+    writing does not hold up training, it starts on a background thread at
+    the last diagnostics step before a checkpoint and overlaps the steps (or
+    the validation) in between; at the checkpoint only the wait is left.
+    Rows measured since the last checkpoint may be lost to a kill; the resume
+    measures them again. This callback must run before the checkpointing one,
+    so that no checkpoint is newer than the rows on disk.
 
     Args:
         path, scalars_path: ``diagnostics.csv`` and ``diagnostics_scalars.csv``.
@@ -43,33 +46,22 @@ class Diagnostics(keras.callbacks.Callback):
     def __init__(self, path: Path, scalars_path: Path, state: Any, *, every: int,
                  flush_every: int | None = None) -> None:
         super().__init__()
-        self.path, self.scalars_path = Path(path), Path(scalars_path)
         self.state = state
         self.every = every
         self.flush_every = flush_every
-        self.rows = rows_up_to(self.path, state.step)
-        self.scalar_rows = rows_up_to(self.scalars_path, state.step)
+        self.files = DiagnosticsWriter(Path(path), Path(scalars_path), step=state.step)
         self._before = None
-        self._pending = True  # a resume's cut (or a fresh run's empty files) is written once
 
     def on_train_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         if (self.state.step + 1) % self.every == 0:
             self._before = snapshot(self.model.optimizer)
 
-    def _measure(self) -> None:
-        before, self._before = self._before, None
-        if before is None:
-            return
-        rows, scalars = measure(self.model.optimizer, before)
-        step = self.state.step
-        self.rows.extend({"step": step, **row} for row in rows)
-        self.scalar_rows.append({"step": step, **scalars})
-        self._pending = True
-
     def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
-        self._measure()
-        if self.flush_every and self.state.step % self.flush_every == 0:
+        measured = self._measure()
+        if self._step_checkpoint_now():
             self.flush()
+        elif measured and self._checkpoint_before_next_measurement():
+            self.files.start_write()
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self.flush()
@@ -78,9 +70,28 @@ class Diagnostics(keras.callbacks.Callback):
         self.flush()
 
     def flush(self) -> None:
-        """Rewrite both files if rows changed since the last write."""
-        if not self._pending:
-            return
-        write_rows(self.path, DIAGNOSTICS_COLUMNS, self.rows)
-        write_rows(self.scalars_path, SCALAR_COLUMNS, self.scalar_rows)
-        self._pending = False
+        """Return once both files hold every row measured so far."""
+        self.files.write()
+
+    def _measure(self) -> bool:
+        before, self._before = self._before, None
+        if before is None:
+            return False
+        rows, scalars = measure(self.model.optimizer, before)
+        step = self.state.step
+        self.files.add([{"step": step, **row} for row in rows], {"step": step, **scalars})
+        return True
+
+    def _step_checkpoint_now(self) -> bool:
+        """Whether the checkpointing callback saves at this batch end (its own rule)."""
+        state = self.state
+        return bool(self.flush_every) and state.step % self.flush_every == 0 \
+            and state.step_in_epoch < state.steps_per_epoch
+
+    def _checkpoint_before_next_measurement(self) -> bool:
+        """Whether a checkpoint (epoch end or step interval) comes before the next measurement."""
+        state = self.state
+        upcoming = [state.step - state.step_in_epoch + state.steps_per_epoch]
+        if self.flush_every:
+            upcoming.append((state.step // self.flush_every + 1) * self.flush_every)
+        return min(upcoming) < (state.step // self.every + 1) * self.every
