@@ -52,3 +52,15 @@ def run_cli(*args: str, cwd: Path, env: dict | None = None, timeout: float = 300
         [adamctl_executable(), *args], cwd=cwd, env=full_env, capture_output=True,
         text=True, timeout=timeout, **kwargs,
     )
+
+
+def h5_arrays(path: Path) -> list:
+    """Every dataset of an HDF5 file (a ``.weights.h5``), as NumPy arrays, in file order."""
+    import h5py
+    import numpy as np
+
+    arrays: list = []
+    with h5py.File(path) as handle:
+        handle.visititems(lambda name, item: arrays.append(np.array(item))
+                          if isinstance(item, h5py.Dataset) else None)
+    return arrays

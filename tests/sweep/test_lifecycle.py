@@ -9,13 +9,12 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import h5py
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
 
-from tests.helpers import TINY, merge, run_cli
+from tests.helpers import TINY, h5_arrays, merge, run_cli
 
 REGRESSION = {"data": {"task": "regression"}, "model": {"preset": "logreg"}}
 
@@ -44,14 +43,6 @@ def sweep(finished, tmp_path) -> Path:
 def _files(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
             if p.is_file() and p.name != "sweep.lock"}
-
-
-def _weights(path: Path) -> list[np.ndarray]:
-    found: list[np.ndarray] = []
-    with h5py.File(path) as handle:
-        handle.visititems(lambda name, item: found.append(np.array(item))
-                          if isinstance(item, h5py.Dataset) else None)
-    return found
 
 
 def test_an_edited_sweep_yaml_is_refused_naming_what_changed(sweep, tmp_path):
@@ -174,8 +165,8 @@ def test_extend_trains_every_trial_on_bit_for_bit_as_a_longer_run(sweep, tmp_pat
     straight = pd.read_csv(plain / "metrics.csv")
     columns = [c for c in straight.columns if c != "time_s"]
     pd.testing.assert_frame_equal(extended[columns], straight[columns], check_exact=True)
-    for ours, theirs in zip(_weights(trial / "model.weights.h5"),
-                            _weights(plain / "model.weights.h5"), strict=True):
+    for ours, theirs in zip(h5_arrays(trial / "model.weights.h5"),
+                            h5_arrays(plain / "model.weights.h5"), strict=True):
         assert np.array_equal(ours, theirs)
 
 
@@ -232,8 +223,8 @@ def test_ten_random_kills_lose_no_trial_and_repeat_none(tmp_path):
     trained = run_cli("train", str(trial / "config.yaml"), "--run-dir", str(plain), "-q",
                       cwd=tmp_path)
     assert trained.returncode == 0, trained.stderr
-    for ours, theirs in zip(_weights(trial / "model.weights.h5"),
-                            _weights(plain / "model.weights.h5"), strict=True):
+    for ours, theirs in zip(h5_arrays(trial / "model.weights.h5"),
+                            h5_arrays(plain / "model.weights.h5"), strict=True):
         assert np.array_equal(ours, theirs)
 
 

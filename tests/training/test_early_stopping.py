@@ -6,7 +6,6 @@ import json
 import signal
 from pathlib import Path
 
-import h5py
 import keras
 import numpy as np
 import pytest
@@ -14,7 +13,7 @@ import yaml
 
 from adamctl.training.callbacks.early_stopping import EarlyStopping
 from adamctl.training.loop import LoopState, StopReason
-from tests.helpers import TINY, merge, run_cli
+from tests.helpers import TINY, h5_arrays, merge, run_cli
 
 SEQUENCES = {
     "falls-then-rises": [1.0, 0.8, 0.7, 0.75, 0.72, 0.71, 0.9, 0.6],
@@ -98,14 +97,6 @@ def test_replay_rebuilds_the_counters_of_the_epochs_before():
         (whole.wait, whole.best, whole.best_epoch)
 
 
-def _weights(path: Path) -> list[np.ndarray]:
-    arrays: list[np.ndarray] = []
-    with h5py.File(path) as handle:
-        handle.visititems(lambda n, o: arrays.append(np.array(o))
-                          if isinstance(o, h5py.Dataset) else None)
-    return arrays
-
-
 def _rows_without_time(run_dir: Path) -> list[str]:
     """metrics.csv's lines without the wall-clock column (the last)."""
     return [line.rsplit(",", 1)[0] for line in (run_dir / "metrics.csv").read_text().splitlines()]
@@ -126,8 +117,8 @@ def test_early_stopping_survives_a_kill_and_resume_bit_exactly(tmp_path):
         summary["early_stopped_at_epoch"]
     rows = _rows_without_time(whole)
     assert len(rows) == 1 + summary["early_stopped_at_epoch"]
-    best = _weights(whole / "model.best.weights.h5")
-    assert all(np.array_equal(a, b) for a, b in zip(best, _weights(whole / "model.weights.h5")))
+    best = h5_arrays(whole / "model.best.weights.h5")
+    assert all(np.array_equal(a, b) for a, b in zip(best, h5_arrays(whole / "model.weights.h5")))
 
     killed = run_cli("train", str(config), "--run-dir", str(cut), "-q", cwd=tmp_path,
                      env={"ADAMCTL_KILL_AT": f"epoch:{summary['best_epoch'] + 1}"})
@@ -138,7 +129,7 @@ def test_early_stopping_survives_a_kill_and_resume_bit_exactly(tmp_path):
         assert resumed[key] == summary[key], key
     assert _rows_without_time(cut) == rows
     for name in ("model.weights.h5", "model.best.weights.h5"):
-        assert all(np.array_equal(a, b) for a, b in zip(_weights(whole / name), _weights(cut / name)))
+        assert all(np.array_equal(a, b) for a, b in zip(h5_arrays(whole / name), h5_arrays(cut / name)))
 
     # A run that stopped early is complete: resuming it trains nothing and touches nothing.
     before = {p.name: p.read_bytes() for p in whole.rglob("*") if p.is_file()}
