@@ -94,7 +94,7 @@ def _layout(model: keras.Model, variables: list[Any]) -> _Layout | None:
     """Where each variable's bytes lie in the model's file, or None if that is not plain."""
     if any(str(v.dtype) not in _PLAIN_DTYPES for v in variables) or len(variables) > 2 ** 20:
         return None
-    saved = [np.array(v) for v in variables]
+    saved = [np.array(v.numpy()) for v in variables]
     try:
         for index, variable in enumerate(variables):
             variable.assign(np.full(tuple(variable.shape), index + 1, dtype=str(variable.dtype)))

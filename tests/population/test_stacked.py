@@ -128,3 +128,38 @@ def test_replicated_members_stopping_early_leave_and_the_others_stay_exact(tmp_p
     stopped = [json.loads((Path(j.run_dir) / "summary.json").read_text())
                .get("early_stopped_at_epoch") for j in jobs]
     assert stopped[0] is not None and stopped[0] < 5  # the first left while the other went on
+
+
+CONVOLUTIONAL = [
+    pytest.param([{"data": {"source": "digits", "batch_size": 64},
+                   "model": {"preset": "cnn", "filters": [4], "dropout": 0.1},
+                   "optimizer": {"beta_2": b, "epsilon": e}}
+                  for b, e in ((0.99, 1e-7), (0.999, 1e-3))], id="cnn-dropout"),
+    pytest.param([{"data": {"source": "digits", "batch_size": 64},
+                   "model": {"preset": None, "layers": [
+                       {"class_name": "Reshape", "target_shape": [8, 8, 1]},
+                       {"class_name": "Conv2D", "filters": 3, "kernel_size": 3},
+                       {"class_name": "BatchNormalization"},
+                       {"class_name": "Activation", "activation": "relu"},
+                       {"class_name": "AveragePooling2D", "pool_size": 2},
+                       {"class_name": "Flatten"},
+                       {"class_name": "Dense", "units": 10}]},
+                   "optimizer": {"amsgrad": a}} for a in (False, True)],
+                 id="conv-batchnorm-layers"),
+]
+
+
+@pytest.mark.parametrize("extras", CONVOLUTIONAL)
+def test_convolutional_members_train_replicated_and_equal_their_separate_runs(tmp_path,
+                                                                              extras):
+    from adamctl.sweep.local import TrialJob, run_job
+
+    jobs = _jobs(tmp_path, extras)
+    outcomes = _train_population(jobs)
+    assert [o["status"] for o in outcomes] == ["completed"] * len(jobs)
+    for job in jobs:
+        summary = json.loads((Path(job.run_dir) / "summary.json").read_text())
+        assert summary["population_engine"] == "replicated", summary.get("population_note")
+        alone = tmp_path / "alone" / job.trial_id
+        assert run_job(TrialJob(job.trial_id, str(alone), job.config))["status"] == "completed"
+        assert_same_run(Path(job.run_dir), alone)

@@ -39,9 +39,9 @@ def test_repeated_writes_equal_keras_writes_and_leave_the_values_alone(extra):
     model = session.model
     for start in (0, 8):  # the first write records the layout, the second uses it
         _step(session, start)
-        values = [np.array(v) for v in (*model.variables, *model.optimizer.variables)]
+        values = [v.numpy() for v in (*model.variables, *model.optimizer.variables)]
         assert weights_h5_bytes(model) == keras_weights_h5_bytes(model)
-        after = [np.array(v) for v in (*model.variables, *model.optimizer.variables)]
+        after = [v.numpy() for v in (*model.variables, *model.optimizer.variables)]
         assert all(a.tobytes() == b.tobytes() for a, b in zip(values, after))
 
 
@@ -89,4 +89,4 @@ def test_a_repeated_model_file_holds_what_keras_writes(tmp_path, extra):
     for mine, other in zip((*ours.variables, *ours.optimizer.variables),
                            (*theirs.variables, *theirs.optimizer.variables)):
         if "seed_generator" not in mine.path:  # Keras reseeds dropout on every load
-            assert np.array(mine).tobytes() == np.array(other).tobytes(), mine.path
+            assert mine.numpy().tobytes() == other.numpy().tobytes(), mine.path
