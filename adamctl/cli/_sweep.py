@@ -37,15 +37,13 @@ class SearchOptions(NamedTuple):
 
 def sweep_from_cli(config_path: Path | None, grid_options: Sequence[str], seeds: int | None,
                    overrides: Sequence[str], resume_dir: Path | None, sweep_dir: Path | None, *,
-                   workers: int | None, executor: str, address: str | None, dry_run: bool,
+                   workers: int | None, executor: str | None, address: str | None, dry_run: bool,
                    quiet: bool, gpus: Sequence[int] = (), population_size: int | None = None,
                    search: SearchOptions = SearchOptions(),
                    lifecycle: LifecycleOptions = LifecycleOptions()) -> None:
     """Start or resume the sweep the options describe (or only show its trials), and print."""
     import adamctl.sweep
 
-    if population_size is not None and executor != "population":
-        raise UsageError("--population-size needs --executor population")
     population = {"population_size": population_size,
                   "warn": lambda message: click.echo(message, err=True)}
 

@@ -41,14 +41,15 @@ __all__ = ["command"]
 @click.option("--gpus", type=GpuList(), default=(), metavar="0,1,...",
               help="Pin local workers one per GPU (CUDA_VISIBLE_DEVICES); default --workers: "
               "one per GPU given.")
-@click.option("--executor", type=click.Choice(["local", "ray", "population"]), default="local",
+@click.option("--executor", type=click.Choice(["local", "ray", "population"]), default=None,
               metavar="NAME",
-              help="local (default): local worker processes; ray: Ray tasks; population: trials "
+              help="local: local worker processes; ray: Ray tasks; population: trials "
                    "differing only in optimizer settings and seed train together in one "
-                   "compiled step, each bit-identical to its separate run.")
+                   "compiled step, each bit-identical to its separate run (default: the "
+                   "config's sweep.executor, else local).")
 @click.option("--population-size", type=click.IntRange(min=1), metavar="N", default=None,
               help="With --executor population: at most N trials per population (default: "
-                   "an even split over the workers, at most 64).")
+                   "sweep.population_size, else an even split over the workers, at most 64).")
 @click.option("--address", metavar="ADDR", help="With --executor ray: the cluster to join.")
 @click.option("--sweep-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Write the sweep here instead of runs/<name>-sweep-<YYYYmmdd-HHMMSS>/.")

@@ -162,9 +162,28 @@ def test_an_ungroupable_grid_says_why_and_runs_locally(tmp_path):
         assert "data.batch_size" in summary["population_fallback"]
 
 
+def test_the_configs_sweep_section_chooses_the_executor_and_the_command_line_overrides_it(
+        tmp_path):
+    config = merge(STACKED, {"sweep": {"executor": "population", "population_size": 2,
+                                       "grid": {"optimizer.beta_2": [0.9, 0.99, 0.995, 0.999]}}})
+    path = _write(tmp_path, config)
+    done = run_cli("sweep", str(path), "--sweep-dir", "sw", "-q", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    summaries = [_summary(t) for t in _trials(tmp_path)]
+    assert [(s["executor"], s["population_size"]) for s in summaries] == [("population", 2)] * 4
+    recorded = yaml.safe_load((tmp_path / "sw" / "sweep.yaml").read_text())
+    assert recorded["execution"] == {"executor": "population", "population_size": 2}
+    done = run_cli("sweep", str(path), "--executor", "local", "--sweep-dir", "local", "-q",
+                   cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    local = sorted((tmp_path / "local" / "trials").iterdir())
+    assert not any("population_size" in _summary(t) for t in local)
+    assert_same_run(_trials(tmp_path)[1], local[1])
+
+
 def test_population_size_needs_the_population_executor(tmp_path):
     done = run_cli("sweep", str(_write(tmp_path, DROPOUT)), "--population-size", "4",
-                   cwd=tmp_path)
+                   "--grid", "optimizer.beta_2=0.9,0.99", cwd=tmp_path)
     assert done.returncode == 2 and "--executor population" in done.stderr
     assert not (tmp_path / "runs").exists()
 
