@@ -4,14 +4,21 @@
 value of the sweep's metric, and an estimate of the time left, from the mean
 training time of the trials finished so far, in rounds of ``workers``
 parallel trials. A trial that did not complete shows its error instead, and
-an interrupted one how to continue it.
+an interrupted one how to continue it. Once a trial has diverged, every
+line counts the diverged ones (``2 diverged``).
+
+A population sweep's records carry ``training``, the members of the
+populations now training; the line shows it (``48 training``). Members end
+in bursts, each with its population's whole wall time, so there the time
+left is extrapolated from the rate at which trials have finished instead.
 """
 
 from __future__ import annotations
 
 import math
+import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 __all__ = ["ProgressLines", "duration"]
 
@@ -19,16 +26,25 @@ __all__ = ["ProgressLines", "duration"]
 class ProgressLines:
     """Formats progress lines, remembering the trial times seen so far."""
 
-    def __init__(self, metric: str, workers: int, sweep_root: Path) -> None:
+    def __init__(self, metric: str, workers: int, sweep_root: Path,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.metric, self.workers, self.sweep_root = metric, max(1, workers), sweep_root
         self.times: list[float] = []
+        self.diverged = 0
+        self._clock, self._started, self._seen = clock, clock(), 0
 
     def line(self, record: dict[str, Any], done: int, total: int) -> str:
         seconds = record.get("wall_time_s")
         if isinstance(seconds, (int, float)) and math.isfinite(seconds) and seconds > 0:
             self.times.append(float(seconds))
+        self._seen += 1
+        self.diverged += record["status"] == "diverged"
         parts = [f"[{done}/{total}] {record['trial']} {record['status']}", self._outcome(record)]
-        eta = self.eta(total - done)
+        training = record.get("training")
+        tally = [f"{training} training" if training else "",
+                 f"{self.diverged} diverged" if self.diverged else ""]
+        parts.append(", ".join(part for part in tally if part))
+        eta = self.eta(total - done) if training is None else self.rate_eta(total - done)
         if eta is not None:
             parts.append(f"ETA {duration(eta)}")
         return "  ".join(part for part in parts if part)
@@ -38,6 +54,13 @@ class ProgressLines:
         if remaining <= 0 or not self.times:
             return None
         return sum(self.times) / len(self.times) * math.ceil(remaining / self.workers)
+
+    def rate_eta(self, remaining: int) -> float | None:
+        """Seconds left: the trials still to run at the rate trials have finished so far."""
+        elapsed = self._clock() - self._started
+        if remaining <= 0 or elapsed <= 0:
+            return None
+        return remaining * elapsed / self._seen
 
     def _outcome(self, record: dict[str, Any]) -> str:
         status = record["status"]

@@ -12,7 +12,7 @@ does not import Keras.
 """
 
 from adamctl.population.grouping import AUTO_MAX_SIZE, Grouping, group_trials
-from adamctl.population.jobs import PopulationJob, PopulationPlan, plan_populations
+from adamctl.population.jobs import Dispatch, PopulationJob, PopulationPlan, plan_populations
 
-__all__ = ["AUTO_MAX_SIZE", "Grouping", "group_trials", "PopulationJob", "PopulationPlan",
-           "plan_populations"]
+__all__ = ["AUTO_MAX_SIZE", "Dispatch", "Grouping", "group_trials", "PopulationJob",
+           "PopulationPlan", "plan_populations"]

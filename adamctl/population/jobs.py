@@ -18,7 +18,7 @@ from typing import Any, Callable, Sequence
 
 from adamctl.population.grouping import group_trials
 
-__all__ = ["PopulationJob", "PopulationPlan", "plan_populations", "note_fallback"]
+__all__ = ["Dispatch", "PopulationJob", "PopulationPlan", "plan_populations", "note_fallback"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,32 @@ class PopulationPlan:
             on_outcome(outcome)
 
         return noted
+
+
+class Dispatch:
+    """The pool's jobs, counting the trials a worker has taken that have not ended yet.
+
+    The worker pool takes a job only when a worker is free (see
+    :func:`adamctl.sweep.local.run_local`), so a trial counts from the moment
+    its population starts training until its outcome arrives.
+    """
+
+    def __init__(self, jobs: Sequence[Any]) -> None:
+        self._jobs, self._training = list(jobs), set()
+
+    def __len__(self) -> int:
+        return len(self._jobs)
+
+    def __iter__(self):
+        for job in self._jobs:
+            ids = job.trial_ids if isinstance(job, PopulationJob) else [job.trial_id]
+            self._training.update(ids)
+            yield job
+
+    def ended(self, trial_id: str) -> int:
+        """Note that ``trial_id`` ended; how many trials are still training."""
+        self._training.discard(trial_id)
+        return len(self._training)
 
 
 def plan_populations(jobs: Sequence[Any], *, size: int | None, workers: int,

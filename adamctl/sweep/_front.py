@@ -23,6 +23,8 @@ from adamctl.sweep.search_plan import SearchPlan, search_plan_from_dict
 
 __all__ = ["prepare", "start", "resume", "load_any_plan", "Progress"]
 
+# progress(record, done, total): a finished trial's results row, how many trials have
+# ended, how many there are; a population sweep's record also has ``training``.
 Progress = Callable[[dict[str, Any], int, int], None]
 
 

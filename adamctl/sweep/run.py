@@ -90,7 +90,8 @@ def run_sweep(
     ``time.monotonic()`` reaches ``deadline`` (``--budget``). ``population``
     holds :func:`adamctl.population.plan_populations`'s ``size`` and
     ``warn`` for ``executor="population"``: populations and the trials
-    that cannot join one then run on the local worker pool.
+    that cannot join one then run on the local worker pool, and each record
+    given to ``progress`` also carries ``training``, the members training.
 
     Raises:
         RunLocked: another process runs this sweep directory (naming its pid).
@@ -121,6 +122,7 @@ def _run_locked(plan: SweepPlan, sweep_dir: SweepDir, *, workers, executor, addr
             if records[t.id]["status"] not in _SETTLED or _to_extend(plan, sweep_dir, t, records)]
     finished = [len(plan.trials) - len(jobs)]
     tables = _AtMostEvery(_TABLES_EVERY_S, lambda: _write(plan, sweep_dir, records))
+    dispatch = None  # a population sweep's: how many members are training
 
     def on_outcome(outcome: dict[str, Any]) -> None:
         trial = next(t for t in plan.trials if t.id == outcome["trial"])
@@ -128,12 +130,18 @@ def _run_locked(plan: SweepPlan, sweep_dir: SweepDir, *, workers, executor, addr
         finished[0] += 1
         tables()
         if progress is not None:
-            progress(records[trial.id], finished[0], len(plan.trials))
+            shown = records[trial.id]
+            if dispatch is not None:
+                shown = {**shown, "training": dispatch.ended(trial.id)}
+            progress(shown, finished[0], len(plan.trials))
 
     _write(plan, sweep_dir, records)
     if executor == "population" and jobs:
+        from adamctl.population import Dispatch
+
         planned = _population_jobs(jobs, workers=workers, population=population or {})
-        jobs, on_outcome = planned.jobs, planned.noting(on_outcome)
+        dispatch = Dispatch(planned.jobs)
+        jobs, on_outcome = dispatch, planned.noting(on_outcome)
     try:
         _execute(jobs, executor=executor, address=address, workers=workers, on_outcome=on_outcome,
                  gpus=gpus, deadline=deadline)

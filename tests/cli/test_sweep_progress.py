@@ -1,4 +1,5 @@
-"""The line ``adamctl sweep`` prints as each trial finishes: metric, error, resume hint, ETA."""
+"""The line ``adamctl sweep`` prints as each trial finishes: metric, error, resume hint, ETA,
+and the members a population sweep is training."""
 
 from __future__ import annotations
 
@@ -33,10 +34,25 @@ def test_the_last_trial_has_no_eta():
 def test_a_trial_that_did_not_complete_shows_its_error_and_an_interrupted_one_how_to_resume():
     lines = ProgressLines("val_loss", workers=1, sweep_root=Path("runs/s"))
     diverged = lines.line(_record("p0", "diverged", error="loss became nan\nat step 12"), 1, 3)
-    assert diverged == "[1/3] p0 diverged  loss became nan at step 12"
+    assert diverged == "[1/3] p0 diverged  loss became nan at step 12  1 diverged"
     interrupted = lines.line(_record("p1", "interrupted", wall_time_s=4.0), 2, 3)
     assert interrupted == \
-        '[2/3] p1 interrupted  (continue with "adamctl sweep --resume runs/s")  ETA 4s'
+        '[2/3] p1 interrupted  (continue with "adamctl sweep --resume runs/s")  1 diverged  ETA 4s'
+
+
+def test_a_population_sweep_shows_its_members_training_and_a_rate_based_eta():
+    now = [100.0]
+    lines = ProgressLines("val_loss", workers=2, sweep_root=Path("s"), clock=lambda: now[0])
+    now[0] = 130.0  # the first population's members end together, 30 s in
+    first = lines.line(_record("p0", "completed", final_val_loss=0.5, wall_time_s=30.0,
+                               training=40), 1, 64)
+    second = lines.line(_record("p1", "diverged", error="loss became inf", wall_time_s=30.0,
+                                training=39), 2, 64)
+    last = lines.line(_record("p63", "completed", final_val_loss=0.5, wall_time_s=30.0,
+                              training=0), 64, 64)
+    assert first == "[1/64] p0 completed  val_loss=0.5  40 training  ETA 31m30s"  # 63 x 30 s
+    assert second == "[2/64] p1 diverged  loss became inf  39 training, 1 diverged  ETA 15m30s"
+    assert last == "[64/64] p63 completed  val_loss=0.5  1 diverged"
 
 
 @pytest.mark.parametrize("seconds, text", [(4.4, "4s"), (185, "3m05s"), (7620, "2h07m")])

@@ -46,3 +46,19 @@ def test_without_a_size_no_population_exceeds_the_automatic_maximum():
 def test_two_trials_and_four_workers_make_one_population_not_two_alone():
     grouping = group_trials(_configs({"seed": 1}, {"seed": 2}), size=None, workers=4)
     assert grouping.populations == [["t0", "t1"]] and grouping.alone == []
+
+
+def test_the_dispatch_counts_members_from_when_a_worker_takes_their_population():
+    from adamctl.population import Dispatch, PopulationJob
+    from adamctl.sweep.local import TrialJob
+
+    def job(trial_id):
+        return TrialJob(trial_id, f"runs/{trial_id}", {})
+
+    dispatch = Dispatch([PopulationJob((job("a"), job("b"), job("c"))), job("d")])
+    assert len(dispatch) == 2
+    taken = iter(dispatch)
+    next(taken)  # a worker takes the population
+    assert dispatch.ended("b") == 2
+    next(taken)  # and another the lone trial
+    assert [dispatch.ended(t) for t in ("a", "d", "c")] == [2, 1, 0]

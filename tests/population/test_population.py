@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -167,8 +168,10 @@ def test_the_configs_sweep_section_chooses_the_executor_and_the_command_line_ove
     config = merge(STACKED, {"sweep": {"executor": "population", "population_size": 2,
                                        "grid": {"optimizer.beta_2": [0.9, 0.99, 0.995, 0.999]}}})
     path = _write(tmp_path, config)
-    done = run_cli("sweep", str(path), "--sweep-dir", "sw", "-q", cwd=tmp_path)
+    done = run_cli("sweep", str(path), "--sweep-dir", "sw", "--workers", "2", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
+    # Both populations start at once: the first member to end leaves three training.
+    assert re.search(r"^\[1/4\] p\d+-s3 completed  val_loss=\S+  3 training", done.stderr, re.M)
     summaries = [_summary(t) for t in _trials(tmp_path)]
     assert [(s["executor"], s["population_size"]) for s in summaries] == [("population", 2)] * 4
     recorded = yaml.safe_load((tmp_path / "sw" / "sweep.yaml").read_text())
