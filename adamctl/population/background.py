@@ -1,11 +1,10 @@
-"""Checkpoint and best-weights writes on a background thread: a population's fsyncs overlap
-its other work.
+"""A population's epoch-end writes on a background thread: their fsyncs overlap its other work.
 
-A checkpoint is mostly waiting for the disk (about nine fsyncs), the best
-epoch's weights file for two; at an epoch's end a population writes them
-for every member. Their contents are taken on the training thread (arrays
-are copies, the weights file is bytes), and the writes go to one background
-thread, so they keep their order. Nothing reads a checkpoint
+A checkpoint is mostly waiting for the disk (about nine fsyncs), metrics.csv,
+summary.json and the best epoch's weights file for two each; at an epoch's
+end a population writes them for every member. Their contents are taken on
+the training thread (arrays are copies, files are bytes), and the writes go
+to one background thread, so they keep their order: the separate run's. Nothing reads a checkpoint
 while it may still be pending: :meth:`BackgroundWrites.flush` waits for
 every write at each epoch's end (before the next step, so a kill between
 steps finds them all on disk, as after a separate run's step) and before a

@@ -36,13 +36,13 @@ def build_stacked(jobs: Sequence[Any]) -> tuple["StackedEngine | None", str | No
         first = next(job for job in jobs if job.config["seed"] == seed)
         keras.backend.clear_session(free_memory=False)
         session = prepare(config_from_dict(first.config))
-        starts[seed] = ([np.array(v) for v in session.model.variables], session.dataset)
+        starts[seed] = ([np.array(v.numpy()) for v in session.model.variables], session.dataset)
     keras.backend.clear_session(free_memory=False)
     template = prepare(config_from_dict(jobs[0].config))
     why = why_not_stacked(template.model, [job.config for job in jobs])
     if why is not None:
         return None, why
-    starts[seeds[0]] = ([np.array(v) for v in template.model.variables], template.dataset)
+    starts[seeds[0]] = ([np.array(v.numpy()) for v in template.model.variables], template.dataset)
     return StackedEngine(jobs, template, starts, seeds), None
 
 
@@ -165,7 +165,7 @@ class StackedEngine:
         """The member's model, optimizer and metric variables, as its separate run lists them."""
         self.sync(member)
         model = self.template.model
-        return [np.array(v) for v in (*model.variables, *model.optimizer.variables,
+        return [np.array(v.numpy()) for v in (*model.variables, *model.optimizer.variables,
                                       *model.metrics_variables)]
 
     def _changed(self) -> None:

@@ -184,12 +184,13 @@ def session_hooks(
     checkpoint's snapshot (default :func:`adamctl.training.state_io.capture`),
     ``write(run, data, keep=...)`` writes it (default
     :func:`adamctl.store.checkpoint.write_checkpoint`) and ``write_file(path,
-    data)`` writes the best epoch's weights (default
-    :func:`adamctl._atomic.atomic_write_bytes`); a population passes its own,
-    with the same results.
+    data)`` writes each epoch's metrics.csv, summary.json and best weights
+    (default :func:`adamctl._atomic.atomic_write_bytes`); a population passes
+    its own, with the same results.
     """
     checkpointing = _checkpointing(session, run, state, capture, write)
-    hooks = (_callbacks(run, state, summary, console) + _diagnostics(session, run, state)
+    hooks = (_callbacks(run, state, summary, console, write_file)
+             + _diagnostics(session, run, state)
              + _loggers(session, run, state, summary) + [checkpointing] + list(extra) + _fault_injection(state))
     best = _best_epoch(session, run, state, summary, write_file or atomic_write_bytes)
     if best is not None:
@@ -236,13 +237,14 @@ def _record_failure(summary: RunSummary, error: BaseException) -> None:
         pass
 
 
-def _callbacks(run: RunDir, state: LoopState, summary: RunSummary,
-               console: Console | None) -> list[keras.callbacks.Callback]:
+def _callbacks(run: RunDir, state: LoopState, summary: RunSummary, console: Console | None,
+               write_file: Callable[[Path, bytes], None] | None = None,
+               ) -> list[keras.callbacks.Callback]:
     from adamctl.training.callbacks.metrics_csv import MetricsCSV
     from adamctl.training.callbacks.summary import SummaryUpdater
 
-    hooks = [MetricsCSV(run.metrics_path, state, keep_epochs=state.epoch),
-             SummaryUpdater(summary, state)]
+    hooks = [MetricsCSV(run.metrics_path, state, keep_epochs=state.epoch, write_file=write_file),
+             SummaryUpdater(summary, state, write_file)]
     if console is not None and console.is_terminal:
         from adamctl.training.callbacks.progress import RichProgress
 

@@ -51,7 +51,7 @@ def weights_h5_bytes(model: keras.Model) -> bytes:
     if layout is None:
         return keras_weights_h5_bytes(model)
     image = bytearray(layout.image)
-    values = [np.ascontiguousarray(np.asarray(v)) for v in variables]
+    values = [np.ascontiguousarray(v.numpy()) for v in variables]
     for offset, index in layout.places:
         data = values[index].tobytes()
         image[offset:offset + len(data)] = data
