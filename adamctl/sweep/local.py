@@ -195,8 +195,12 @@ def run_local(
     on_outcome: Callable[[dict[str, Any]], None],
     gpus: Sequence[int] = (),
     deadline: float | None = None,
+    on_start: Callable[[], None] | None = None,
 ) -> None:
     """Run ``jobs`` on ``workers`` warm processes; report each outcome as it comes.
+
+    ``on_start()`` runs once the workers are started, while they import the
+    framework (seconds): the caller's own preparations overlap with theirs.
 
     When ``time.monotonic()`` reaches ``deadline`` (``--budget``), no job
     starts any more and the running trials are stopped as SIGTERM stops
@@ -217,6 +221,8 @@ def run_local(
     try:
         with _StopSignals():
             pool.extend(_Worker(context, threads, worker_gpu(index, gpus)) for index in range(count))
+            if on_start is not None:
+                on_start()
             while True:
                 spent = deadline is not None and time.monotonic() >= deadline
                 for worker in pool:

@@ -115,6 +115,7 @@ def run_sweep(
 
 def _run_locked(plan: SweepPlan, sweep_dir: SweepDir, *, workers, executor, address,
                 progress, gpus=(), deadline=None, population=None) -> SweepOutcome:
+    from adamctl.sweep._warm import ReportImports
     from adamctl.sweep.local import SweepStopped
 
     records = _initial_records(plan, sweep_dir)
@@ -135,23 +136,30 @@ def _run_locked(plan: SweepPlan, sweep_dir: SweepDir, *, workers, executor, addr
                 shown = {**shown, "training": dispatch.ended(trial.id)}
             progress(shown, finished[0], len(plan.trials))
 
-    _write(plan, sweep_dir, records)
     if executor == "population" and jobs:
         from adamctl.population import Dispatch
 
         planned = _population_jobs(jobs, workers=workers, population=population or {})
         dispatch = Dispatch(planned.jobs)
         jobs, on_outcome = dispatch, planned.noting(on_outcome)
+    report_imports = ReportImports()
+
+    def on_start() -> None:  # while the workers start: the tables as they stand, the imports
+        _write(plan, sweep_dir, records)
+        report_imports.start()
+
     try:
         _execute(jobs, executor=executor, address=address, workers=workers, on_outcome=on_outcome,
-                 gpus=gpus, deadline=deadline)
+                 gpus=gpus, deadline=deadline, on_start=on_start)
     except SweepStopped as stopped:
         for trial in plan.trials:  # a worker killed before it answered left its files only
             if records[trial.id]["status"] == "pending":
                 records[trial.id] = _record(plan, sweep_dir, trial, recorded_outcome(
                     sweep_dir, trial, {"status": "stopped", "error": None}))
+        report_imports.wait()
         _write(plan, sweep_dir, records, final=True)
         raise interrupted(sweep_dir, stopped.signum) from None
+    report_imports.wait()
     results = _write(plan, sweep_dir, records, final=True)
     unfinished = [t.id for t in plan.trials if records[t.id]["status"] not in _SETTLED]
     if deadline is not None and unfinished and time.monotonic() >= deadline:
@@ -281,20 +289,24 @@ def _population_jobs(jobs: list, *, workers: int, population: dict[str, Any]) ->
                             warn=population.get("warn", lambda message: None))
 
 
-def _execute(jobs, *, executor, address, workers, on_outcome, gpus=(), deadline=None) -> None:
+def _execute(jobs, *, executor, address, workers, on_outcome, gpus=(), deadline=None,
+             on_start: Callable[[], Any] = lambda: None) -> None:
     if not jobs:
+        on_start()
         return
     if executor == "ray":
         from adamctl.sweep.ray import run_ray
 
         # Ray takes its jobs up front: the budget is checked once, when they
         # are handed over, and trials already running finish.
+        on_start()
         run_ray(list(_started_before(deadline, jobs)), address=address, workers=workers,
                 on_outcome=on_outcome)
     else:
         from adamctl.sweep.local import run_local
 
-        run_local(jobs, workers=workers, on_outcome=on_outcome, gpus=gpus, deadline=deadline)
+        run_local(jobs, workers=workers, on_outcome=on_outcome, gpus=gpus, deadline=deadline,
+                  on_start=on_start)
 
 
 def _started_before(deadline: float | None, jobs: list) -> Any:

@@ -40,19 +40,28 @@ def test_a_trial_that_did_not_complete_shows_its_error_and_an_interrupted_one_ho
         '[2/3] p1 interrupted  (continue with "adamctl sweep --resume runs/s")  1 diverged  ETA 4s'
 
 
-def test_a_population_sweep_shows_its_members_training_and_a_rate_based_eta():
-    now = [100.0]
-    lines = ProgressLines("val_loss", workers=2, sweep_root=Path("s"), clock=lambda: now[0])
-    now[0] = 130.0  # the first population's members end together, 30 s in
+def test_a_population_sweep_shows_its_members_training_and_eta_in_rounds_of_populations():
+    lines = ProgressLines("val_loss", workers=2, sweep_root=Path("s"))
+    # Two populations of 16 train at once; 32 members wait for the next round.
     first = lines.line(_record("p0", "completed", final_val_loss=0.5, wall_time_s=30.0,
-                               training=40), 1, 64)
+                               training=31), 1, 64)
     second = lines.line(_record("p1", "diverged", error="loss became inf", wall_time_s=30.0,
-                                training=39), 2, 64)
+                                training=30), 2, 64)
+    assert first == "[1/64] p0 completed  val_loss=0.5  31 training  ETA 30s"  # 32 in 1 round
+    assert second == "[2/64] p1 diverged  loss became inf  30 training, 1 diverged  ETA 30s"
+    # The last round is training: no member waits, so no estimate.
+    last_round = lines.line(_record("p40", "completed", final_val_loss=0.5, wall_time_s=20.0,
+                                    training=23), 41, 64)
+    assert last_round == "[41/64] p40 completed  val_loss=0.5  23 training, 1 diverged"
     last = lines.line(_record("p63", "completed", final_val_loss=0.5, wall_time_s=30.0,
                               training=0), 64, 64)
-    assert first == "[1/64] p0 completed  val_loss=0.5  40 training  ETA 31m30s"  # 63 x 30 s
-    assert second == "[2/64] p1 diverged  loss became inf  39 training, 1 diverged  ETA 15m30s"
     assert last == "[64/64] p63 completed  val_loss=0.5  1 diverged"
+
+
+def test_a_population_sweep_with_more_rounds_waits_for_each():
+    lines = ProgressLines("val_loss", workers=2, sweep_root=Path("s"))
+    line = lines.line(_record("p0", "completed", wall_time_s=10.0, training=7), 1, 64)
+    assert line.endswith("7 training  ETA 1m10s")  # 56 waiting in rounds of 8: 7 x 10 s
 
 
 @pytest.mark.parametrize("seconds, text", [(4.4, "4s"), (185, "3m05s"), (7620, "2h07m")])
