@@ -35,8 +35,9 @@ class ReportImports:
 def _import() -> None:
     try:
         import adamctl.report.sweep_report  # noqa: F401 - imported for later
-        from adamctl.compare.plots import _pyplot
+        import matplotlib
 
-        _pyplot()
+        matplotlib.use("Agg")  # as the plots choose it: no display needed
+        import matplotlib.pyplot  # noqa: F401
     except Exception:  # noqa: BLE001 - the report, written later, raises it
         pass
