@@ -12,8 +12,9 @@ Afterwards the population is put back to its initial state.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, MutableMapping, Sequence
 
 import numpy as np
 
@@ -24,10 +25,12 @@ __all__ = ["SeparateRun", "separate_run", "shadow_compare", "shadow_steps", "rep
 
 @dataclass
 class SeparateRun:
-    """What one member's separate run gave over the shadow steps: logs, then its variables."""
+    """What one member's separate run gave over the shadow steps: logs, then its variables;
+    ``step_s``: the wall time of its second step (the first traces), None with one batch."""
 
     logs: list[dict[str, float]]
     arrays: list[np.ndarray]
+    step_s: float | None = None
 
 
 def shadow_steps(member: Member) -> list[int]:
@@ -62,31 +65,47 @@ def separate_run(job: Any, steps: Sequence[int] | None = None) -> tuple[Separate
     member = Member.of(job.trial_id, job.run_dir, prepare(config_from_dict(job.config)))
     member.plan_epoch()
     steps = shadow_steps(member) if steps is None else list(steps)
-    model, logs_seen = member.model, []
+    model, logs_seen, times = member.model, [], []
     with _metrics_kept_across_steps(model):
         for index in steps:
             member.state.step_in_epoch = index
             x, y = member.batch()
+            started = time.perf_counter()
             logs = model.train_on_batch(x, y, return_dict=True)
+            times.append(time.perf_counter() - started)
             logs_seen.append({k: float(v) for k, v in logs.items()})
     dataset = member.session.dataset
     if len(dataset.x_val):
         logs_seen.append(_validate(model, dataset, member.session.config.data.batch_size))
     arrays = [np.array(keras.ops.convert_to_numpy(v)) for v in
               (*model.variables, *model.optimizer.variables, *model.metrics_variables)]
-    return SeparateRun(logs_seen, arrays), steps
+    return SeparateRun(logs_seen, arrays, _second_step(steps, times)), steps
 
 
-def shadow_compare(engine: Any, alone: dict[int, SeparateRun], steps: Sequence[int]) -> str | None:
-    """None when each member in ``alone`` (by index) matches its separate run; else why not."""
+def _second_step(steps: Sequence[int], times: Sequence[float]) -> float | None:
+    """The second step's time, when the first two steps were the epoch's first two batches."""
+    return times[1] if list(steps[:2]) == [0, 1] else None
+
+
+def shadow_compare(engine: Any, alone: dict[int, SeparateRun], steps: Sequence[int],
+                   timings: MutableMapping[str, Any] | None = None) -> str | None:
+    """None when each member in ``alone`` (by index) matches its separate run; else why not.
+
+    ``timings`` gets ``population_step_s``, the second step's wall time (see
+    :mod:`adamctl.population.probe`).
+    """
     members = engine.members
     snapshot = engine.snapshot()
     seen: dict[int, list[dict[str, float]]] = {index: [] for index in alone}
     engine.begin_epoch(members)
+    times = []
     for step in steps:
         for member in members:
             member.state.step_in_epoch = step
-        for index, logs in enumerate(engine.step(members)):
+        started = time.perf_counter()
+        step_logs = engine.step(members)
+        times.append(time.perf_counter() - started)
+        for index, logs in enumerate(step_logs):
             if index in seen:
                 seen[index].append(logs)
     if len(members[0].session.dataset.x_val):
@@ -99,6 +118,8 @@ def shadow_compare(engine: Any, alone: dict[int, SeparateRun], steps: Sequence[i
     engine.restore(snapshot)
     for member in members:
         member.state.step_in_epoch = 0
+    if timings is not None:
+        timings["population_step_s"] = _second_step(steps, times)
     return why
 
 

@@ -3,10 +3,12 @@
 The stacked engine is tried first, then the replicated one; an engine is
 used only when its shadow check passes (:mod:`adamctl.population.shadow`).
 The separate runs the check compares against are trained once, before any
-engine is built, and serve both checks. When neither engine is exact on
-this machine (or applies), the worker trains the trials one by one as the
-local executor does, and each summary.json says why
-(``population_fallback``).
+engine is built, and serve both checks. The check's steps are also timed
+(:mod:`adamctl.population.probe`): summary.json records what the population
+gains (``population_probe``). When neither engine is exact on this machine
+(or applies), or the exact one is no faster than separate runs, the worker
+trains the trials one by one as the local executor does, and each
+summary.json says why (``population_fallback``).
 """
 
 from __future__ import annotations
@@ -36,7 +38,9 @@ def run_population_job(job: PopulationJob, *, send: Callable[[dict[str, Any]], N
             run_population_job(PopulationJob(tuple(trials[start:start + fits])), send=send,
                                run_trial=run_trial)
         return
-    engine, notes = _exact_engine(trials, alone, steps)
+    engine, notes, probe = _exact_engine(trials, alone, steps)
+    if engine is not None and probe is not None and not probe.pays:
+        engine, notes = None, [*notes, f"the population does not pay here ({probe.describe()})"]
     if engine is None:
         why = "; ".join(notes)
         for trial in trials:
@@ -45,6 +49,8 @@ def run_population_job(job: PopulationJob, *, send: Callable[[dict[str, Any]], N
     facts = {"executor": "population", "population_size": len(trials),
              "population_engine": engine.name,
              "population_exactness": "shadow check passed (bit-identical to a separate run)"}
+    if probe is not None:
+        facts["population_probe"] = probe.describe()
     if notes:
         facts["population_note"] = "; ".join(notes)
     _train(engine, facts, send)
@@ -103,8 +109,10 @@ def _available_memory() -> int:
 
 
 def _exact_engine(trials: list[Any], alone: dict[int, Any],
-                  steps: list[int]) -> tuple[Any, list[str]]:
-    """The first engine that applies and passes the shadow check, and why others did not."""
+                  steps: list[int]) -> tuple[Any, list[str], Any]:
+    """The first engine that applies and passes the shadow check, why others did not, and the
+    probe of its speed (:class:`~adamctl.population.probe.Probe`, None when not timed)."""
+    from adamctl.population.probe import probe_of
     from adamctl.population.replicated import build_replicated
     from adamctl.population.shadow import shadow_compare
     from adamctl.population.stacked_engine import build_stacked
@@ -113,11 +121,13 @@ def _exact_engine(trials: list[Any], alone: dict[int, Any],
     for build in (build_stacked, build_replicated):
         engine, why = build(trials)
         if engine is not None:
-            why = shadow_compare(engine, alone, steps)
+            timings: dict[str, Any] = {}
+            why = shadow_compare(engine, alone, steps, timings)
             if why is None:
-                return engine, notes
+                first = next(iter(alone.values()))
+                return engine, notes, probe_of(len(trials), first.step_s, timings)
         notes.append(why)
-    return None, notes
+    return None, notes, None
 
 
 def _train(engine: Any, facts: dict[str, Any], send: Callable[[dict[str, Any]], None]) -> None:

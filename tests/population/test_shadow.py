@@ -64,7 +64,7 @@ def test_a_population_no_engine_matches_runs_one_trial_at_a_time_and_says_why(tm
     from adamctl.sweep.local import TrialJob, run_job
 
     monkeypatch.setattr(shadow, "shadow_compare",
-                        lambda engine, alone, steps: f"{engine.name} differs (simulated)")
+                        lambda engine, alone, steps, timings: f"{engine.name} differs (simulated)")
     jobs = [TrialJob(f"t{i}", str(tmp_path / f"t{i}"),
                      _resolved(merge(TINY, {"optimizer": {"beta_2": b}})))
             for i, b in enumerate((0.9, 0.99))]
