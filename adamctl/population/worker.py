@@ -31,6 +31,10 @@ def run_population_job(job: PopulationJob, *, send: Callable[[dict[str, Any]], N
     """
     send = _parent_may_be_gone(send)
     trials = list(job.trials)
+    if len(trials) == 1:  # nothing to share a step with (the last of a population in turns)
+        send(note_fallback(run_trial(trials[0]), Path(trials[0].run_dir),
+                           "a population of one trial trains alone"))
+        return
     alone, steps = _separate_runs(trials)
     fits = _members_that_fit(alone)
     if fits < len(trials):  # too big for this worker's share of memory: in turns

@@ -107,9 +107,9 @@ def test_a_population_too_big_for_memory_trains_in_turns(tmp_path, monkeypatch):
     monkeypatch.setattr(worker, "_available_memory", lambda: 0)  # room for the minimum, 2
     outcomes = _train_population(jobs)
     assert [o["status"] for o in outcomes] == ["completed"] * 3
-    sizes = [json.loads((Path(j.run_dir) / "summary.json").read_text())["population_size"]
-             for j in jobs]
-    assert sizes == [2, 2, 1]
+    summaries = [json.loads((Path(j.run_dir) / "summary.json").read_text()) for j in jobs]
+    assert [s.get("population_size") for s in summaries] == [2, 2, None]
+    assert summaries[2]["population_fallback"] == "a population of one trial trains alone"
 
 
 def test_replicated_members_stopping_early_leave_and_the_others_stay_exact(tmp_path):
