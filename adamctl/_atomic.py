@@ -24,6 +24,7 @@ __all__ = [
     "atomic_write_json",
     "atomic_write_text",
     "fsync_dir",
+    "json_bytes",
     "fsync_file",
 ]
 
@@ -92,7 +93,12 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 def atomic_write_json(path: Path, obj: Any) -> None:
     """:func:`atomic_write_bytes` for an indented JSON document."""
-    atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=False) + "\n")
+    atomic_write_bytes(path, json_bytes(obj))
+
+
+def json_bytes(obj: Any) -> bytes:
+    """The bytes :func:`atomic_write_json` writes for ``obj``."""
+    return (json.dumps(obj, indent=2, sort_keys=False) + "\n").encode("utf-8")
 
 
 def fsync_file(path: Path) -> None:

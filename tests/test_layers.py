@@ -27,7 +27,8 @@ ALLOWED = {
     "training": _BASE | {"store", "config", "core", "data", "models"},
     "compare": _BASE | {"store"},
     "report": _BASE | {"store", "compare"},
-    "sweep": _BASE | {"training", "store", "report", "config"},
+    "population": _BASE | {"training", "store", "config", "core"},
+    "sweep": _BASE | {"training", "store", "report", "config", "population"},
 }
 
 

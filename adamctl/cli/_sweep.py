@@ -37,12 +37,15 @@ class SearchOptions(NamedTuple):
 
 def sweep_from_cli(config_path: Path | None, grid_options: Sequence[str], seeds: int | None,
                    overrides: Sequence[str], resume_dir: Path | None, sweep_dir: Path | None, *,
-                   workers: int | None, executor: str, address: str | None, dry_run: bool,
-                   quiet: bool, gpus: Sequence[int] = (),
+                   workers: int | None, executor: str | None, address: str | None, dry_run: bool,
+                   quiet: bool, gpus: Sequence[int] = (), population_size: int | None = None,
                    search: SearchOptions = SearchOptions(),
                    lifecycle: LifecycleOptions = LifecycleOptions()) -> None:
     """Start or resume the sweep the options describe (or only show its trials), and print."""
     import adamctl.sweep
+
+    population = {"population_size": population_size,
+                  "warn": lambda message: click.echo(message, err=True)}
 
     if resume_dir is not None:
         if sweep_dir:
@@ -64,7 +67,8 @@ def sweep_from_cli(config_path: Path | None, grid_options: Sequence[str], seeds:
                                            progress=_progress(quiet, plan, workers, resume_dir),
                                            gpus=gpus, budget_s=search.budget,
                                            rerun=lifecycle.rerun, extend=lifecycle.extend,
-                                           expected=expected, notify=_notify(quiet))
+                                           expected=expected, notify=_notify(quiet),
+                                           **population)
     else:
         if lifecycle.rerun or lifecycle.extend:
             raise UsageError("--rerun and --extend change a sweep that exists: give them with "
@@ -81,7 +85,7 @@ def sweep_from_cli(config_path: Path | None, grid_options: Sequence[str], seeds:
             outcome = adamctl.sweep.start(plan, target, workers=workers, executor=executor,
                                           address=address,
                                           progress=_progress(quiet, plan, workers, target.root),
-                                          gpus=gpus, budget_s=search.budget)
+                                          gpus=gpus, budget_s=search.budget, **population)
     if not quiet:
         from adamctl.cli.render import stdout_console
         from adamctl.report import rich_table, sweep_table

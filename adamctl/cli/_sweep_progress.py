@@ -4,7 +4,15 @@
 value of the sweep's metric, and an estimate of the time left, from the mean
 training time of the trials finished so far, in rounds of ``workers``
 parallel trials. A trial that did not complete shows its error instead, and
-an interrupted one how to continue it.
+an interrupted one how to continue it. Once a trial has diverged, every
+line counts the diverged ones (``2 diverged``).
+
+A population sweep's records carry ``training``, the members of the
+populations now training; the line shows it (``48 training``). Members end
+in bursts, each with its population's whole wall time, so there the time
+left counts rounds of populations instead: the members still waiting, in
+rounds of as many members as have trained at once, each round the mean
+trial time. While no member waits, the rest are ending and no ETA is shown.
 """
 
 from __future__ import annotations
@@ -22,13 +30,21 @@ class ProgressLines:
     def __init__(self, metric: str, workers: int, sweep_root: Path) -> None:
         self.metric, self.workers, self.sweep_root = metric, max(1, workers), sweep_root
         self.times: list[float] = []
+        self.diverged = 0
+        self.together = 0  # a population sweep's most members training at once
 
     def line(self, record: dict[str, Any], done: int, total: int) -> str:
         seconds = record.get("wall_time_s")
         if isinstance(seconds, (int, float)) and math.isfinite(seconds) and seconds > 0:
             self.times.append(float(seconds))
+        self.diverged += record["status"] == "diverged"
         parts = [f"[{done}/{total}] {record['trial']} {record['status']}", self._outcome(record)]
-        eta = self.eta(total - done)
+        training = record.get("training")
+        tally = [f"{training} training" if training else "",
+                 f"{self.diverged} diverged" if self.diverged else ""]
+        parts.append(", ".join(part for part in tally if part))
+        eta = (self.eta(total - done) if training is None
+               else self.population_eta(total - done - training, training))
         if eta is not None:
             parts.append(f"ETA {duration(eta)}")
         return "  ".join(part for part in parts if part)
@@ -38,6 +54,13 @@ class ProgressLines:
         if remaining <= 0 or not self.times:
             return None
         return sum(self.times) / len(self.times) * math.ceil(remaining / self.workers)
+
+    def population_eta(self, waiting: int, training: int) -> float | None:
+        """Seconds left: rounds of the members not started yet, each the mean trial time."""
+        self.together = max(self.together, training + 1)  # the member that just ended too
+        if waiting <= 0 or not self.times:
+            return None
+        return sum(self.times) / len(self.times) * math.ceil(waiting / self.together)
 
     def _outcome(self, record: dict[str, Any]) -> str:
         status = record["status"]

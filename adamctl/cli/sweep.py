@@ -41,8 +41,15 @@ __all__ = ["command"]
 @click.option("--gpus", type=GpuList(), default=(), metavar="0,1,...",
               help="Pin local workers one per GPU (CUDA_VISIBLE_DEVICES); default --workers: "
               "one per GPU given.")
-@click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True,
-              help="Run trials in local worker processes, or as Ray tasks.")
+@click.option("--executor", type=click.Choice(["local", "ray", "population"]), default=None,
+              metavar="NAME",
+              help="local: local worker processes; ray: Ray tasks; population: trials "
+                   "differing only in optimizer settings and seed train together in one "
+                   "compiled step, each bit-identical to its separate run (default: the "
+                   "config's sweep.executor, else local).")
+@click.option("--population-size", type=click.IntRange(min=1), metavar="N", default=None,
+              help="With --executor population: at most N trials per population (default: "
+                   "sweep.population_size, else an even split over the workers, at most 64).")
 @click.option("--address", metavar="ADDR", help="With --executor ray: the cluster to join.")
 @click.option("--sweep-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Write the sweep here instead of runs/<name>-sweep-<YYYYmmdd-HHMMSS>/.")
@@ -57,7 +64,8 @@ __all__ = ["command"]
 @click.option("--dry-run", is_flag=True, help="Print the table of trials and exit.")
 @quiet_option
 def command(config_path, grid_options, seeds, search, trials, prune, storage, budget, overrides,
-            workers, gpus, executor, address, sweep_dir, resume_dir, rerun, extend, dry_run,
+            workers, gpus, executor, population_size, address, sweep_dir, resume_dir, rerun,
+            extend, dry_run,
             quiet) -> None:
     """Train every point of a grid of settings (or a search), over seeds, in parallel; tabulate.
 
@@ -87,6 +95,6 @@ def command(config_path, grid_options, seeds, search, trials, prune, storage, bu
 
     sweep_from_cli(config_path, grid_options, seeds, overrides, resume_dir, sweep_dir,
                    workers=workers, executor=executor, address=address, dry_run=dry_run,
-                   quiet=quiet, gpus=gpus,
+                   quiet=quiet, gpus=gpus, population_size=population_size,
                    search=SearchOptions(search, trials, prune, storage, budget),
                    lifecycle=LifecycleOptions(rerun, extend))

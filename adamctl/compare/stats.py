@@ -87,10 +87,10 @@ def bootstrap_ci(samples: Sequence[np.ndarray], statistic: Callable, *, seed: in
     ``numpy.random.default_rng(seed)`` per call makes every interval
     reproducible on its own.
     """
-    from scipy import stats
-
     if min(len(s) for s in samples) < 2:
         return Interval(None, None, None, "fewer than 2 seeds: no interval")
+    from scipy import stats  # ~1 s to import: not for a sweep of single seeds
+
     for method in ("BCa", "percentile"):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -118,9 +118,11 @@ def iqm(values: np.ndarray) -> float | None:
     scipy cuts ``floor(0.25 n)`` values from each end.  Reported from 4
     seeds, where it first drops a value from each end.
     """
+    if len(values) < 4:
+        return None
     from scipy import stats
 
-    return float(stats.trim_mean(values, 0.25)) if len(values) >= 4 else None
+    return float(stats.trim_mean(values, 0.25))
 
 
 def describe(values: np.ndarray, *, seed: int = 0, resamples: int = RESAMPLES,
@@ -195,14 +197,14 @@ def _paired(arm, reference, shared, mode, seed, resamples, confidence) -> Delta:
 
 
 def _unpaired(arm, reference, mode, seed, resamples, confidence) -> Delta:
-    from scipy import stats
-
     a, b = np.array(list(arm.values()), float), np.array(list(reference.values()), float)
     delta = float(np.mean(a) - np.mean(b))
     ci = bootstrap_ci((a, b), _mean_difference, seed=seed, resamples=resamples,
                       confidence=confidence)
     p_value = None
     if min(len(a), len(b)) >= 2:  # scipy's permutation_test needs two values per sample
+        from scipy import stats
+
         test = stats.permutation_test((a, b), _mean_difference, permutation_type="independent",
                                       vectorized=True, n_resamples=resamples,
                                       rng=np.random.default_rng(seed))
@@ -254,12 +256,12 @@ def seeds_needed(delta: float | None, sd: float | None, *, paired: bool = True,
     when delta is 0.  An estimate at the observed effect, which is itself
     noisy: treat it as an order of magnitude.
     """
-    from scipy import stats
-
     if delta is None or sd is None or not math.isfinite(sd):
         return None
     if delta == 0:
         return math.inf
+    from scipy import stats
+
     z = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)
     floor = smallest_testable_n(paired=paired, alpha=alpha)
     return float(max(floor, math.ceil((z * sd / abs(delta)) ** 2)))

@@ -74,6 +74,7 @@ def check_sweep(sweep: SweepConfig, optimizer: Mapping[str, Any], where: Where) 
     """
     _check_seeds(sweep.seeds, where)
     searching = _check_search(sweep, where)
+    _check_executor(sweep, where)
     points = 1
     for key, spec in sweep.grid.items():
         path = ("sweep", "grid", key)
@@ -102,6 +103,16 @@ def _check_search(sweep: SweepConfig, where: Where) -> bool:
         raise where.error("a search needs a space: give --grid KEY=log:LO:HI (or a list)",
                           ("sweep", "grid"), {})
     return True
+
+
+def _check_executor(sweep: SweepConfig, where: Where) -> None:
+    """A population size only beside the population executor, which runs grids only."""
+    if sweep.population_size is not None and sweep.executor not in (None, "population"):
+        raise where.error(f"needs executor population; sweep.executor is {sweep.executor}",
+                          ("sweep", "population_size"), sweep.population_size)
+    if sweep.executor == "population" and sweep.search != "grid":
+        raise where.error(f"population runs grid sweeps; search: {sweep.search} draws its points "
+                          "one by one: use executor local", ("sweep", "executor"), sweep.executor)
 
 
 def count_points(grid: Mapping[str, Any]) -> int:

@@ -18,6 +18,7 @@ __all__ = [
     "Config",
     "DataConfig",
     "EarlyStoppingConfig",
+    "EXECUTORS",
     "DEVICES",
     "LoggingConfig",
     "MAX_INT",
@@ -36,6 +37,7 @@ BACKENDS = ("tensorflow", "jax", "torch")
 DEVICES = ("auto", "cpu", "gpu")
 TASKS = ("classification", "regression")
 PRESETS = ("logreg", "mlp", "cnn")
+EXECUTORS = ("local", "ray", "population")
 PRECISION_POLICIES = ("float32", "mixed_float16", "mixed_bfloat16")
 # Seeds go to keras.utils.set_random_seed, which takes [0, 2**32 - 1] (numpy's range).
 MAX_SEED = 2**32 - 1
@@ -199,6 +201,14 @@ class SweepConfig:
     mode: str = _f("auto", help="min or max: which way the metric is better; auto: max for "
                    "accuracy-like names, else min (Keras's mode='auto')",
                    choices=("auto", "min", "max"))
+    executor: str | None = _f(None, help="how trials run when --executor is not given: local "
+                              "(worker processes; the default), ray, or population (a grid's "
+                              "trials that differ only in optimizer settings and seed train "
+                              "together, each bit-identical to its separate run)",
+                              choices=EXECUTORS + (None,))
+    population_size: int | None = _f(None, help="with executor population: at most N trials per "
+                                     "population (default: an even split over the workers, at "
+                                     "most 64)", range=(1, MAX_INT))
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from adamctl._atomic import atomic_write_text
 from adamctl.errors import UsageError
@@ -31,9 +31,14 @@ def epoch_row(epoch: int, step: int, elapsed_s: float, logs: dict[str, Any]) -> 
     return row
 
 
-def write_metrics_rows(path: Path, rows: list[dict[str, Any]]) -> None:
-    """Rewrite the whole file atomically (it is small: one row per epoch)."""
-    atomic_write_text(Path(path), _to_csv(rows))
+def write_metrics_rows(path: Path, rows: list[dict[str, Any]],
+                       write_file: Callable[[Path, bytes], None] | None = None) -> None:
+    """Rewrite the whole file atomically (it is small: one row per epoch); ``write_file(path,
+    data)`` instead writes the bytes (a population queues them on its writer thread)."""
+    if write_file is None:
+        atomic_write_text(Path(path), _to_csv(rows))
+    else:
+        write_file(Path(path), _to_csv(rows).encode("utf-8"))
 
 
 def _ordered_metrics(logs: dict[str, Any]) -> dict[str, Any]:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
-from adamctl._atomic import atomic_write_json
+from adamctl._atomic import atomic_write_json, json_bytes
 from adamctl._clock import now_iso
 from adamctl.store._numbers import tidy_float32
 from adamctl.store.rundir import RunDir
@@ -61,15 +61,21 @@ class RunSummary:
     def load(cls, path: Path) -> "RunSummary":
         return cls(path, read_summary(path))
 
-    def write(self) -> None:
+    def write(self, write_file: Callable[[Path, bytes], None] | None = None) -> None:
+        """Write summary.json atomically; ``write_file(path, data)`` instead writes the
+        bytes (a population queues them on its writer thread)."""
         self.data["updated_at"] = now_iso()
-        atomic_write_json(self.path, self.data)
+        if write_file is None:
+            atomic_write_json(self.path, self.data)
+        else:
+            write_file(self.path, json_bytes(self.data))
 
-    def record_epoch(self, epoch: int, step: int, elapsed_s: float, logs: dict[str, Any]) -> None:
+    def record_epoch(self, epoch: int, step: int, elapsed_s: float, logs: dict[str, Any], *,
+                     write_file: Callable[[Path, bytes], None] | None = None) -> None:
         """Take the end of 1-based ``epoch`` into final and best metrics, and write."""
         self.data.update(epochs_completed=epoch, steps=step, wall_time_s=round(elapsed_s, 3))
         self._take(epoch, step, logs)
-        self.write()
+        self.write(write_file)
 
     def rebuild_from_rows(self, rows: list[dict[str, str]]) -> None:
         """Recompute final and best metrics from ``metrics.csv`` rows (after a resume)."""

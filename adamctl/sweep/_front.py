@@ -23,6 +23,8 @@ from adamctl.sweep.search_plan import SearchPlan, search_plan_from_dict
 
 __all__ = ["prepare", "start", "resume", "load_any_plan", "Progress"]
 
+# progress(record, done, total): a finished trial's results row, how many trials have
+# ended, how many there are; a population sweep's record also has ``training``.
 Progress = Callable[[dict[str, Any], int, int], None]
 
 
@@ -67,30 +69,41 @@ def start(
     sweep_dir: SweepDir,
     *,
     workers: int | None = None,
-    executor: str = "local",
+    executor: str | None = None,
     address: str | None = None,
     progress: Progress | None = None,
     gpus: Sequence[int] = (),
     budget_s: float | None = None,
+    population_size: int | None = None,
+    warn: Callable[[str], None] = lambda message: None,
 ) -> SweepOutcome:
     """Run a new sweep into ``sweep_dir`` (which must not hold one yet).
 
+    ``executor``: local, ray or population; None takes the config's
+    ``sweep.executor``, else local.
     ``gpus``: pin local workers one per GPU; the worker count defaults to their number.
     ``budget_s``: no new trial starts after this many seconds.
+    ``population_size``: with the population executor, at most this many
+    trials per population (None: ``sweep.population_size``, else chosen
+    from the grid and the cores); ``warn`` gets the population executor's
+    notes (why trials run locally).
     """
     return _run(planned, sweep_dir, resume=False, workers=workers, executor=executor,
-                address=address, progress=progress, gpus=gpus, budget_s=budget_s)
+                address=address, progress=progress, gpus=gpus, budget_s=budget_s,
+                population=_population(population_size, warn))
 
 
 def resume(
     sweep_dir: Path | SweepDir,
     *,
     workers: int | None = None,
-    executor: str = "local",
+    executor: str | None = None,
     address: str | None = None,
     progress: Progress | None = None,
     gpus: Sequence[int] = (),
     budget_s: float | None = None,
+    population_size: int | None = None,
+    warn: Callable[[str], None] = lambda message: None,
     rerun: Sequence[str] = (),
     extend: str | None = None,
     expected: SweepPlan | SearchPlan | None = None,
@@ -103,7 +116,9 @@ def resume(
     command line's CONFIG and options make) that differs from the sweep's.
     ``rerun`` (statuses among failed, diverged, pruned) runs those trials
     again under new ids; ``extend`` (``training.epochs=N``) trains every
-    trial on to N epochs. See :mod:`adamctl.sweep.lifecycle`.
+    trial on to N epochs. See :mod:`adamctl.sweep.lifecycle`. The executor
+    and population size default to those the sweep was started with in its
+    config (``sweep.executor``), as :func:`start` chooses them.
     """
     from adamctl.sweep import lifecycle
 
@@ -133,22 +148,53 @@ def resume(
             return plan
 
     return _run(planned, target, resume=True, workers=workers, executor=executor,
-                address=address, progress=progress, gpus=gpus, budget_s=budget_s, change=change)
+                address=address, progress=progress, gpus=gpus, budget_s=budget_s, change=change,
+                population=_population(population_size, warn))
 
 
 def _run(planned: SweepPlan | SearchPlan, target: SweepDir, *, resume: bool, workers: int | None,
-         executor: str, address: str | None, progress: Progress | None, gpus: Sequence[int],
-         budget_s: float | None, change: Callable[[SweepPlan], SweepPlan] | None = None
-         ) -> SweepOutcome:
+         executor: str | None, address: str | None, progress: Progress | None,
+         gpus: Sequence[int], budget_s: float | None,
+         change: Callable[[SweepPlan], SweepPlan] | None = None,
+         population: dict[str, Any] | None = None) -> SweepOutcome:
     """Run a grid's or a search's plan into ``target``, new or resumed."""
+    population = dict(population or {})
+    executor, population["size"] = _execution(planned, executor, population.get("size"))
     _check_gpus(gpus, executor)
     common = dict(workers=_workers(workers, gpus), executor=executor, address=address,
                   resume=resume, progress=progress, gpus=gpus, deadline=_deadline(budget_s))
     if isinstance(planned, SearchPlan):
         from adamctl.sweep.search import run_search
 
+        if executor == "population":
+            raise UsageError("--executor population runs grid sweeps: a search draws its "
+                             "points one by one; use --executor local with --search")
         return run_search(planned, target, **common)
-    return run_sweep(planned, target, change=change, **common)
+    return run_sweep(planned, target, change=change, population=population, **common)
+
+
+def _population(size: int | None, warn: Callable[[str], None]) -> dict[str, Any]:
+    return {"size": size, "warn": warn}
+
+
+def _execution(planned: SweepPlan | SearchPlan, executor: str | None,
+               size: int | None) -> tuple[str, int | None]:
+    """The executor and population size: the caller's, else the config's, else local.
+
+    The config's population size applies only when the population executor
+    is the one chosen (``--executor local`` runs a population config as usual).
+
+    Raises:
+        UsageError: a population size given beside another executor.
+    """
+    chosen = planned.execution
+    executor = executor or chosen.get("executor") or "local"
+    if executor != "population":
+        if size is not None:
+            raise UsageError(f"--population-size needs --executor population (or "
+                             f"sweep.executor: population); the executor is {executor}")
+        return executor, None
+    return executor, size if size is not None else chosen.get("population_size")
 
 
 def load_any_plan(sweep_dir: SweepDir) -> SweepPlan | SearchPlan:
@@ -184,6 +230,8 @@ def _workers(workers: int | None, gpus: Sequence[int] = ()) -> int:
 
 
 def _check_gpus(gpus: Sequence[int], executor: str) -> None:
-    if gpus and executor != "local":
+    if gpus and executor == "ray":
         raise UsageError("--gpus pins local workers; with --executor ray, Ray places trials "
                          "on GPUs itself")
+    if gpus and executor != "local":
+        raise UsageError(f"--gpus pins local workers; --executor {executor} does not take it")

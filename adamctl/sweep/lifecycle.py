@@ -172,9 +172,9 @@ def extend(plan: Any, assignment: str, notify: Callable[[str], None] | None = No
 
 
 def _definition(plan: Mapping[str, Any]) -> dict[str, Any]:
-    """The parts of a plan a command line decides."""
+    """The parts of a plan a command line decides (how its trials run is not one of them)."""
     definition = {key: value for key, value in plan.items()
-                  if key not in ("trials", "history", "search", "source")}
+                  if key not in ("trials", "history", "search", "source", "execution")}
     search = plan.get("search")
     if isinstance(search, Mapping):
         definition["search"] = {key: value for key, value in search.items()

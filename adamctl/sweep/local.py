@@ -2,7 +2,8 @@
 
 Each worker is a long-lived process that imports TensorFlow once and runs
 trial after trial, with its share of the cores (intra-op threads = cores /
-workers). With ``gpus``, worker i sees only GPU ``gpus[i % len(gpus)]``
+workers). A job may also be a population (:mod:`adamctl.population`): the
+worker then answers once per trial, as each of its members ends. With ``gpus``, worker i sees only GPU ``gpus[i % len(gpus)]``
 (``CUDA_VISIBLE_DEVICES`` is set in the worker before TensorFlow is
 imported), so workers pinned one per GPU do not share one. A worker that dies (killed, out of memory) costs only the trial it
 was running, which is recorded as failed, and is replaced; the others go on.
@@ -115,9 +116,29 @@ def _worker_main(connection: Connection, threads: int, parent_pid: int,
     setup_worker_process(threads)
     try:
         while (job := connection.recv()) is not None:
-            connection.send(run_job(job))
+            if hasattr(job, "trial_ids"):  # a population: one answer per trial, as each ends
+                from adamctl.population.worker import run_population_job
+
+                run_population_job(job, send=connection.send, run_trial=run_job)
+            else:
+                connection.send(run_job(job))
     except (EOFError, OSError):
         return
+    _leave_at_once()
+
+
+def _leave_at_once() -> None:
+    """Exit without the interpreter's teardown, once told to stop.
+
+    Tearing down an interpreter with TensorFlow loaded takes about a second
+    (measured 1.1 s), which the sweep waits for; by now every trial's files
+    are written, synced and closed, so there is nothing left to tear down.
+    """
+    import sys
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 class _Worker:
@@ -131,7 +152,20 @@ class _Worker:
         with signals_ignored_by_children():
             self.process.start()
         child.close()
-        self.job: TrialJob | None = None
+        self.job: Any = None
+        self.waiting: list[str] = []  # the trials of ``job`` not answered yet
+
+    def give(self, job: Any) -> None:
+        """Send ``job`` (a TrialJob, or a population of them) to this worker."""
+        self.job = job
+        self.waiting = list(getattr(job, "trial_ids", None) or [job.trial_id])
+        self.connection.send(job)
+
+    def answered(self, trial_id: str) -> None:
+        if trial_id in self.waiting:
+            self.waiting.remove(trial_id)
+        if not self.waiting:
+            self.job = None
 
     def terminate(self) -> None:
         """Ask the worker to stop its trial at the next step, with a checkpoint."""
@@ -141,12 +175,14 @@ class _Worker:
             except ProcessLookupError:
                 pass
 
-    def stop(self) -> None:
+    def ask_to_stop(self) -> None:
         if self.process.is_alive():
             try:
                 self.connection.send(None)
             except OSError:
                 pass
+
+    def wait(self) -> None:
         self.process.join(timeout=30)
         if self.process.is_alive():
             self.process.kill()
@@ -159,8 +195,12 @@ def run_local(
     on_outcome: Callable[[dict[str, Any]], None],
     gpus: Sequence[int] = (),
     deadline: float | None = None,
+    on_start: Callable[[], None] | None = None,
 ) -> None:
     """Run ``jobs`` on ``workers`` warm processes; report each outcome as it comes.
+
+    ``on_start()`` runs once the workers are started, while they import the
+    framework (seconds): the caller's own preparations overlap with theirs.
 
     When ``time.monotonic()`` reaches ``deadline`` (``--budget``), no job
     starts any more and the running trials are stopped as SIGTERM stops
@@ -181,14 +221,16 @@ def run_local(
     try:
         with _StopSignals():
             pool.extend(_Worker(context, threads, worker_gpu(index, gpus)) for index in range(count))
+            if on_start is not None:
+                on_start()
             while True:
                 spent = deadline is not None and time.monotonic() >= deadline
                 for worker in pool:
                     if worker.job is None and more and not spent:
-                        worker.job = next(pending, None)
-                        more = worker.job is not None
+                        job = next(pending, None)
+                        more = job is not None
                         if more:
-                            worker.connection.send(worker.job)
+                            worker.give(job)
                 if not any(w.job for w in pool):
                     break
                 if spent:
@@ -200,8 +242,11 @@ def run_local(
         _stop_busy(pool, on_outcome)
         raise
     finally:
+        # All asked first: each worker's exit (unloading TensorFlow, ~1 s) overlaps the others'.
         for worker in pool:
-            worker.stop()
+            worker.ask_to_stop()
+        for worker in pool:
+            worker.wait()
 
 
 class _StopSignals:
@@ -269,9 +314,10 @@ def _collect(pool: list[_Worker], context: Any, threads: int, on_outcome: Callab
                 outcome = None
         if outcome is not None:
             on_outcome(outcome)
-            worker.job = None
+            worker.answered(outcome["trial"])
         elif worker.connection in ready or worker.process.sentinel in ready:
-            on_outcome(_death(worker, stopping=stopping))
+            for death in _deaths(worker, stopping=stopping):
+                on_outcome(death)
             worker.job = None
             if context is not None:
                 pool[index] = _Worker(context, threads, worker.gpu)
@@ -282,14 +328,16 @@ def worker_gpu(index: int, gpus: Sequence[int]) -> int | None:
     return gpus[index % len(gpus)] if gpus else None
 
 
-def _death(worker: _Worker, *, stopping: bool = False) -> dict[str, Any]:
+def _deaths(worker: _Worker, *, stopping: bool = False) -> list[dict[str, Any]]:
+    """The outcomes of the trials a dead worker had not answered for."""
     worker.process.join(timeout=5)
     if stopping:
-        return {"trial": worker.job.trial_id, "status": "stopped", "summary": None, "error": None}
+        return [{"trial": trial_id, "status": "stopped", "summary": None, "error": None}
+                for trial_id in worker.waiting]
     code = worker.process.exitcode
     how = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
-    return {
-        "trial": worker.job.trial_id, "status": "failed", "summary": None,
+    return [{
+        "trial": trial_id, "status": "failed", "summary": None,
         "error": f"the worker process running it died ({how}); "
                  "adamctl sweep --resume continues it from its last checkpoint",
-    }
+    } for trial_id in worker.waiting]

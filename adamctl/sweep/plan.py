@@ -18,7 +18,7 @@ from adamctl.config.overrides import NotAMapping, set_path
 from adamctl.errors import ConfigError
 from adamctl.sweep.grid import Trial, expand, grid_values
 
-__all__ = ["SweepPlan", "plan_sweep", "plan_from_dict", "replan"]
+__all__ = ["SweepPlan", "plan_sweep", "plan_from_dict", "replan", "execution_of"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,9 @@ class SweepPlan:
             (``sweep --resume --rerun`` and ``--extend``), as plain mappings.
         source: the config file the sweep was planned from (absolute), or
             None; each trial's provenance names it, with its git state.
+        execution: how the trials run unless the command line says otherwise
+            (``sweep.executor`` and ``sweep.population_size``); never part of
+            what a trial computes, so not of the plan a resume must match.
     """
 
     name: str
@@ -49,6 +52,7 @@ class SweepPlan:
     configs: dict[str, dict[str, Any]]
     history: tuple[dict[str, Any], ...] = ()
     source: str | None = None
+    execution: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     @property
     def swept_keys(self) -> list[str]:
@@ -60,6 +64,7 @@ class SweepPlan:
             "grid": self.grid, "seeds": list(self.seeds),
             "trials": [_trial_entry(t) for t in self.trials],
             **({"source": self.source} if self.source else {}),
+            **({"execution": dict(self.execution)} if self.execution else {}),
             "base": self.base,
             **({"history": list(self.history)} if self.history else {}),
         }
@@ -107,7 +112,15 @@ def plan_sweep(
                  metric=section.metric if section else "val_loss",
                  mode=_mode(section), source=source_name)
     # Messages name the file as it was given; the plan keeps where it is.
-    return plan if source is None else dataclasses.replace(plan, source=str(Path(source).resolve()))
+    where = None if source is None else str(Path(source).resolve())
+    return dataclasses.replace(plan, source=where, execution=execution_of(section))
+
+
+def execution_of(section: Any) -> dict[str, Any]:
+    """The sweep section's ``executor`` and ``population_size``, those that are set."""
+    chosen = {"executor": getattr(section, "executor", None),
+              "population_size": getattr(section, "population_size", None)}
+    return {key: value for key, value in chosen.items() if value is not None}
 
 
 def _seeds(config: Config, section: Any, count: int | None, points: int) -> tuple[int, ...]:
@@ -164,10 +177,11 @@ def replan(plan: SweepPlan, *, base: dict[str, Any] | None = None,
     --rerun`` and ``--extend`` (:mod:`adamctl.sweep.lifecycle`).
     """
     known = {(t.point.id, t.seed): t.attempt for t in plan.trials}
-    return _plan(plan.name, base if base is not None else plan.base, plan.grid, plan.seeds,
-                 metric=plan.metric, mode=plan.mode, source=plan.source,
-                 attempts={**known, **(attempts or {})},
-                 history=[*plan.history, *([event] if event else [])])
+    planned = _plan(plan.name, base if base is not None else plan.base, plan.grid, plan.seeds,
+                    metric=plan.metric, mode=plan.mode, source=plan.source,
+                    attempts={**known, **(attempts or {})},
+                    history=[*plan.history, *([event] if event else [])])
+    return dataclasses.replace(planned, execution=plan.execution)
 
 
 def _with_value(raw: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
@@ -185,8 +199,9 @@ def plan_from_dict(data: Mapping[str, Any]) -> SweepPlan:
     """Rebuild the plan written in ``sweep.yaml`` (for ``sweep --resume``)."""
     attempts = {(entry["point"], int(entry["seed"])): int(entry.get("attempt", 1))
                 for entry in data.get("trials") or []}
-    return _plan(
+    plan = _plan(
         data["name"], dict(data["base"]), {k: list(v) for k, v in data["grid"].items()},
         tuple(data["seeds"]), metric=data["metric"], mode=data["mode"], source=data.get("source"),
         attempts=attempts, history=list(data.get("history") or []),
     )
+    return dataclasses.replace(plan, execution=dict(data.get("execution") or {}))

@@ -75,6 +75,7 @@ def run_sweep(
     progress: Callable[[dict[str, Any], int, int], None] | None = None,
     gpus: Sequence[int] = (),
     deadline: float | None = None,
+    population: dict[str, Any] | None = None,
     change: Callable[[SweepPlan], SweepPlan] | None = None,
 ) -> SweepOutcome:
     """Run every trial of ``plan`` that is not finished, and write the tables.
@@ -86,7 +87,11 @@ def run_sweep(
     (``--rerun``, ``--extend``) turns the plan into the one to run, under
     the sweep's lock, and is recorded in ``sweep.yaml``. ``gpus`` pins local
     workers one per GPU (round-robin). No trial starts once
-    ``time.monotonic()`` reaches ``deadline`` (``--budget``).
+    ``time.monotonic()`` reaches ``deadline`` (``--budget``). ``population``
+    holds :func:`adamctl.population.plan_populations`'s ``size`` and
+    ``warn`` for ``executor="population"``: populations and the trials
+    that cannot join one then run on the local worker pool, and each record
+    given to ``progress`` also carries ``training``, the members training.
 
     Raises:
         RunLocked: another process runs this sweep directory (naming its pid).
@@ -104,42 +109,83 @@ def run_sweep(
                 sweep_dir.update_plan(changed.to_dict())
             plan = changed
         return _run_locked(plan, sweep_dir, workers=workers, executor=executor, address=address,
-                           progress=progress, gpus=gpus, deadline=deadline)
+                           progress=progress, gpus=gpus, deadline=deadline,
+                           population=population or {})
 
 
 def _run_locked(plan: SweepPlan, sweep_dir: SweepDir, *, workers, executor, address,
-                progress, gpus=(), deadline=None) -> SweepOutcome:
+                progress, gpus=(), deadline=None, population=None) -> SweepOutcome:
+    from adamctl.sweep._warm import ReportImports
     from adamctl.sweep.local import SweepStopped
 
     records = _initial_records(plan, sweep_dir)
     jobs = [_job(plan, sweep_dir, t) for t in plan.trials
             if records[t.id]["status"] not in _SETTLED or _to_extend(plan, sweep_dir, t, records)]
     finished = [len(plan.trials) - len(jobs)]
+    tables = _AtMostEvery(_TABLES_EVERY_S, lambda: _write(plan, sweep_dir, records))
+    dispatch = None  # a population sweep's: how many members are training
 
     def on_outcome(outcome: dict[str, Any]) -> None:
         trial = next(t for t in plan.trials if t.id == outcome["trial"])
         records[trial.id] = _record(plan, sweep_dir, trial, recorded_outcome(sweep_dir, trial, outcome))
         finished[0] += 1
-        _write(plan, sweep_dir, records)
+        tables()
         if progress is not None:
-            progress(records[trial.id], finished[0], len(plan.trials))
+            shown = records[trial.id]
+            if dispatch is not None:
+                shown = {**shown, "training": dispatch.ended(trial.id)}
+            progress(shown, finished[0], len(plan.trials))
 
-    _write(plan, sweep_dir, records)
+    if executor == "population" and jobs:
+        from adamctl.population import Dispatch
+
+        planned = _population_jobs(jobs, workers=workers, population=population or {})
+        dispatch = Dispatch(planned.jobs)
+        jobs, on_outcome = dispatch, planned.noting(on_outcome)
+    report_imports = ReportImports()
+
+    def on_start() -> None:  # while the workers start: the tables as they stand, the imports
+        _write(plan, sweep_dir, records)
+        report_imports.start()
+
     try:
         _execute(jobs, executor=executor, address=address, workers=workers, on_outcome=on_outcome,
-                 gpus=gpus, deadline=deadline)
+                 gpus=gpus, deadline=deadline, on_start=on_start)
     except SweepStopped as stopped:
         for trial in plan.trials:  # a worker killed before it answered left its files only
             if records[trial.id]["status"] == "pending":
                 records[trial.id] = _record(plan, sweep_dir, trial, recorded_outcome(
                     sweep_dir, trial, {"status": "stopped", "error": None}))
+        report_imports.wait()
         _write(plan, sweep_dir, records, final=True)
         raise interrupted(sweep_dir, stopped.signum) from None
+    report_imports.wait()
     results = _write(plan, sweep_dir, records, final=True)
     unfinished = [t.id for t in plan.trials if records[t.id]["status"] not in _SETTLED]
     if deadline is not None and unfinished and time.monotonic() >= deadline:
         raise budget_spent(sweep_dir, [records[t]["status"] for t in unfinished])
     return SweepOutcome(sweep_dir, plan, results)
+
+
+# Rewriting results.csv and summary.csv costs ~60 ms (pandas); a population's
+# outcomes arrive in bursts of dozens, so the tables are rewritten at most this
+# often while trials finish. The sweep's end (or stop) always writes them.
+_TABLES_EVERY_S = 1.0
+
+
+class _AtMostEvery:
+    """Call ``action`` when called, unless it ran less than ``seconds`` ago."""
+
+    def __init__(self, seconds: float, action: Callable[[], Any]) -> None:
+        import time
+
+        self._clock, self._seconds, self._action = time.monotonic, seconds, action
+        self._last = float("-inf")
+
+    def __call__(self) -> None:
+        if self._clock() - self._last >= self._seconds:
+            self._action()
+            self._last = self._clock()
 
 
 def budget_spent(sweep_dir: SweepDir, statuses: Sequence[str]) -> Interrupted:
@@ -235,20 +281,32 @@ def status_on_disk(run: Any, summary: dict[str, Any] | None) -> str:
     return status
 
 
-def _execute(jobs, *, executor, address, workers, on_outcome, gpus=(), deadline=None) -> None:
+def _population_jobs(jobs: list, *, workers: int, population: dict[str, Any]) -> Any:
+    """The trials as populations and single trials for the worker pool (executor population)."""
+    from adamctl.population import plan_populations
+
+    return plan_populations(jobs, size=population.get("size"), workers=workers,
+                            warn=population.get("warn", lambda message: None))
+
+
+def _execute(jobs, *, executor, address, workers, on_outcome, gpus=(), deadline=None,
+             on_start: Callable[[], Any] = lambda: None) -> None:
     if not jobs:
+        on_start()
         return
     if executor == "ray":
         from adamctl.sweep.ray import run_ray
 
         # Ray takes its jobs up front: the budget is checked once, when they
         # are handed over, and trials already running finish.
+        on_start()
         run_ray(list(_started_before(deadline, jobs)), address=address, workers=workers,
                 on_outcome=on_outcome)
     else:
         from adamctl.sweep.local import run_local
 
-        run_local(jobs, workers=workers, on_outcome=on_outcome, gpus=gpus, deadline=deadline)
+        run_local(jobs, workers=workers, on_outcome=on_outcome, gpus=gpus, deadline=deadline,
+                  on_start=on_start)
 
 
 def _started_before(deadline: float | None, jobs: list) -> Any:

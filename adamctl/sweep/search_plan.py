@@ -17,6 +17,7 @@ from typing import Any, Mapping
 from adamctl.config.schema import Config
 from adamctl.errors import ConfigError
 from adamctl.sweep.grid import GridPoint, Trial
+from adamctl.sweep.plan import execution_of
 
 __all__ = ["SearchPlan", "plan_search", "search_plan_from_dict"]
 
@@ -36,6 +37,7 @@ class SearchPlan:
         study: the study's name in that storage.
         sampled: the trials asked for so far, in order.
         source: the config file the search was planned from (absolute), or None.
+        execution: ``sweep.executor`` when set (see :class:`SweepPlan`).
     """
 
     name: str
@@ -51,6 +53,7 @@ class SearchPlan:
     study: str = ""
     sampled: list[Trial] = field(default_factory=list)
     source: str | None = None
+    execution: dict[str, Any] = field(default_factory=dict)
 
     @property
     def swept_keys(self) -> list[str]:
@@ -67,6 +70,7 @@ class SearchPlan:
                 for t in self.sampled
             ],
             **({"source": self.source} if self.source else {}),
+            **({"execution": dict(self.execution)} if self.execution else {}),
             "base": self.base,
         }
 
@@ -101,7 +105,8 @@ def plan_search(config: Config, *, seeds: int | None = None, storage: str | None
     base.pop("sweep", None)
     return SearchPlan(config.name, base, dict(section.grid), section.search, section.trials,
                       section.prune, section.metric, section.mode, config.seed, storage,
-                      source=None if source is None else str(Path(source).resolve()))
+                      source=None if source is None else str(Path(source).resolve()),
+                      execution=execution_of(section))
 
 
 def search_plan_from_dict(data: Mapping[str, Any]) -> SearchPlan:
@@ -110,7 +115,7 @@ def search_plan_from_dict(data: Mapping[str, Any]) -> SearchPlan:
     plan = SearchPlan(data["name"], dict(data["base"]), dict(data["grid"]), search["method"],
                       search["trials"], search["prune"], data["metric"], data["mode"],
                       search["seed"], search.get("storage"), search["study"],
-                      source=data.get("source"))
+                      source=data.get("source"), execution=dict(data.get("execution") or {}))
     for trial in data.get("trials") or []:
         plan.add(int(trial["point"].removeprefix("p")), trial["values"])
     return plan

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import signal
 import warnings
 from contextlib import contextmanager
@@ -12,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 import yaml
 
-from adamctl._atomic import atomic_output_path, atomic_write_bytes, atomic_write_text
+from adamctl._atomic import atomic_write_bytes, atomic_write_text
 from adamctl.config import config_hash, config_to_dict, write_config
 from adamctl.config.schema import Config
 from adamctl.errors import Interrupted, TrainingDiverged
@@ -30,7 +29,8 @@ if TYPE_CHECKING:
     import keras
     from rich.console import Console
 
-__all__ = ["RunResult", "train", "save_model_atomic", "save_weights_atomic", "run_session", "new_loop_state"]
+__all__ = ["RunResult", "train", "save_model_atomic", "save_weights_atomic", "run_session",
+           "new_loop_state", "begin_run", "session_hooks"]
 
 
 @dataclass
@@ -81,14 +81,25 @@ def train(
     session = prepare(config, file=file)
     run.create()
     with RunLock(run):
-        write_config(config, run.config_path)
-        atomic_write_text(run.overrides_path, yaml.safe_dump(list(overrides)))
-        write_environment(run, installed_packages())
-        state = new_loop_state(session)
-        summary = RunSummary.start(run.summary_path, **_identity(session, run, state),
-                                   provenance=provenance(file, on_gpu=session.on_gpu))
+        state, summary = begin_run(session, run, overrides=overrides, file=file)
         hooks = [make(state) for make in extra_callbacks]
         return run_session(session, run, state, summary, console=console, extra=hooks)
+
+
+def begin_run(session: Session, run: RunDir, *, overrides: Sequence[str] = (),
+              file: str | Path | None = None) -> tuple[LoopState, RunSummary]:
+    """Write what a new run holds before its first step; its loop state and summary.
+
+    The run directory exists and is locked. config.yaml, overrides.yaml and
+    environment.txt are written, and summary.json says ``running``.
+    """
+    write_config(session.config, run.config_path)
+    atomic_write_text(run.overrides_path, yaml.safe_dump(list(overrides)))
+    write_environment(run, installed_packages())
+    state = new_loop_state(session)
+    summary = RunSummary.start(run.summary_path, **_identity(session, run, state),
+                               provenance=provenance(file, on_gpu=session.on_gpu))
+    return state, summary
 
 
 def new_loop_state(session: Session) -> LoopState:
@@ -132,16 +143,8 @@ def run_session(
     console: Console | None, extra: Sequence[keras.callbacks.Callback] = (),
 ) -> RunResult:
     """Run the loop from ``state`` with the standard callbacks and settle the status."""
-    checkpointing = _checkpointing(session, run, state)
-    hooks = (_callbacks(run, state, summary, console) + _diagnostics(session, run, state)
-             + _loggers(session, run, state, summary) + [checkpointing] + list(extra) + _fault_injection(state))
-    best = _best_epoch(session, run, state, summary)
-    if best is not None:
-        hooks.insert(1, best)  # after metrics.csv, before summary.json and the checkpoint
-    if session.config.training.max_time is not None:
-        from adamctl.training.callbacks.max_time import MaxTime
-
-        hooks.append(MaxTime(state, session.config.training.max_time))
+    hooks, checkpointing = session_hooks(session, run, state, summary, console=console,
+                                         extra=extra)
     data = session.config.data
     with StopOnSignal() as stop, _closing_loggers(hooks, summary):
         try:
@@ -167,6 +170,36 @@ def run_session(
             _timed_out(run, state, summary, session.config.training.max_time,
                        saved=checkpointing.save_now())
         return _settle(session, run, state, summary)
+
+
+def session_hooks(
+    session: Session, run: RunDir, state: LoopState, summary: RunSummary, *,
+    console: Console | None = None, extra: Sequence[keras.callbacks.Callback] = (),
+    capture: Callable[..., Any] | None = None, write: Callable[..., Any] | None = None,
+    write_file: Callable[[Path, bytes], None] | None = None,
+) -> tuple[list[keras.callbacks.Callback], keras.callbacks.Callback]:
+    """A run's callbacks in their order, and among them the checkpointing one.
+
+    ``capture(session, state, config=..., config_hash=...)`` takes the
+    checkpoint's snapshot (default :func:`adamctl.training.state_io.capture`),
+    ``write(run, data, keep=...)`` writes it (default
+    :func:`adamctl.store.checkpoint.write_checkpoint`) and ``write_file(path,
+    data)`` writes each epoch's metrics.csv, summary.json and best weights
+    (default :func:`adamctl._atomic.atomic_write_bytes`); a population passes
+    its own, with the same results.
+    """
+    checkpointing = _checkpointing(session, run, state, capture, write)
+    hooks = (_callbacks(run, state, summary, console, write_file)
+             + _diagnostics(session, run, state)
+             + _loggers(session, run, state, summary) + [checkpointing] + list(extra) + _fault_injection(state))
+    best = _best_epoch(session, run, state, summary, write_file or atomic_write_bytes)
+    if best is not None:
+        hooks.insert(1, best)  # after metrics.csv, before summary.json and the checkpoint
+    if session.config.training.max_time is not None:
+        from adamctl.training.callbacks.max_time import MaxTime
+
+        hooks.append(MaxTime(state, session.config.training.max_time))
+    return hooks, checkpointing
 
 
 @contextmanager
@@ -204,13 +237,14 @@ def _record_failure(summary: RunSummary, error: BaseException) -> None:
         pass
 
 
-def _callbacks(run: RunDir, state: LoopState, summary: RunSummary,
-               console: Console | None) -> list[keras.callbacks.Callback]:
+def _callbacks(run: RunDir, state: LoopState, summary: RunSummary, console: Console | None,
+               write_file: Callable[[Path, bytes], None] | None = None,
+               ) -> list[keras.callbacks.Callback]:
     from adamctl.training.callbacks.metrics_csv import MetricsCSV
     from adamctl.training.callbacks.summary import SummaryUpdater
 
-    hooks = [MetricsCSV(run.metrics_path, state, keep_epochs=state.epoch),
-             SummaryUpdater(summary, state)]
+    hooks = [MetricsCSV(run.metrics_path, state, keep_epochs=state.epoch, write_file=write_file),
+             SummaryUpdater(summary, state, write_file)]
     if console is not None and console.is_terminal:
         from adamctl.training.callbacks.progress import RichProgress
 
@@ -222,8 +256,8 @@ def _callbacks(run: RunDir, state: LoopState, summary: RunSummary,
     return hooks
 
 
-def _best_epoch(session: Session, run: RunDir, state: LoopState,
-                summary: RunSummary) -> keras.callbacks.Callback | None:
+def _best_epoch(session: Session, run: RunDir, state: LoopState, summary: RunSummary,
+                write_file: Callable[[Path, bytes], None]) -> keras.callbacks.Callback | None:
     """Early stopping and the best epoch's weights, its counters replayed from metrics.csv.
 
     Without ``training.early_stopping`` it only keeps ``model.best.weights.h5``
@@ -240,7 +274,7 @@ def _best_epoch(session: Session, run: RunDir, state: LoopState,
         state, monitor=monitor, mode=rule.mode if rule else "auto",
         patience=rule.patience if rule else None, min_delta=rule.min_delta if rule else 0.0,
         restore_best=bool(rule and rule.restore_best),
-        save_best=lambda model: save_weights_atomic(model, run.best_weights_path),
+        save_best=lambda model: write_file(run.best_weights_path, weights_h5_bytes(model)),
         load_best=lambda model: model.load_weights(run.best_weights_path),
         on_best=lambda epoch: summary.data.update(best_epoch=epoch),
     )
@@ -286,12 +320,16 @@ def _fault_injection(state: LoopState) -> list[keras.callbacks.Callback]:
     return kill_at_from_environment(state)
 
 
-def _checkpointing(session: Session, run: RunDir, state: LoopState) -> keras.callbacks.Callback:
+def _checkpointing(session: Session, run: RunDir, state: LoopState,
+                   capture: Callable[..., Any] | None = None,
+                   write: Callable[..., Any] | None = None) -> keras.callbacks.Callback:
     """The callback that snapshots ``session`` into ``run``'s checkpoints."""
     from adamctl.training.callbacks.checkpointing import Checkpointing
     from adamctl.store.checkpoint import write_checkpoint
-    from adamctl.training.state_io import all_finite, capture
+    from adamctl.training.state_io import all_finite
+    from adamctl.training.state_io import capture as capture_session
 
+    capture, write_checkpoint = capture or capture_session, write or write_checkpoint
     config = session.config
     resolved, digest = config_to_dict(config), config_hash(config)
 
@@ -374,9 +412,11 @@ def _finalize_weights(model: keras.Model) -> None:
 
 
 def save_model_atomic(model: keras.Model, path: Path) -> None:
-    """``model.save`` to ``path`` (a ``.keras`` file: architecture, weights, optimizer state)."""
-    with atomic_output_path(path) as temporary:
-        model.save(temporary)
+    """``model.save`` to ``path`` (a ``.keras`` file: architecture, weights, optimizer state),
+    built in memory (:mod:`adamctl.training.keras_file`) and written whole or not at all."""
+    from adamctl.training.keras_file import keras_file_bytes
+
+    atomic_write_bytes(path, keras_file_bytes(model))
 
 
 def save_weights_atomic(model: keras.Model, path: Path) -> None:
@@ -391,21 +431,8 @@ def save_weights_atomic(model: keras.Model, path: Path) -> None:
 
 
 def weights_h5_bytes(model: keras.Model) -> bytes:
-    """The bytes ``model.save_weights("x.weights.h5")`` would write, built in memory.
+    """The bytes ``model.save_weights("x.weights.h5")`` would write, built in memory
+    (see :mod:`adamctl.training.weights_file`)."""
+    from adamctl.training.weights_file import weights_h5_bytes as build
 
-    Keras's public ``save_weights`` takes only a file name; its own writer,
-    ``H5IOStore``, also takes an ``io.BytesIO`` (Keras uses that form inside
-    ``.keras`` archives), and ``_save_state`` is what ``save_weights`` calls
-    with it. Both are internal to Keras, whose version ``pyproject.toml`` pins;
-    the round trip through ``model.load_weights`` is tested.
-    """
-    from keras.src.saving import saving_lib
-
-    buffer = io.BytesIO()
-    store = saving_lib.H5IOStore(buffer, mode="w")
-    try:
-        saving_lib._save_state(model, weights_store=store, assets_store=None,
-                               inner_path="", visited_saveables=set())
-    finally:
-        store.close()
-    return buffer.getvalue()
+    return build(model)

@@ -21,7 +21,7 @@ from adamctl.training.loop import LoopState
 if TYPE_CHECKING:
     from adamctl.training.session import Session
 
-__all__ = ["capture", "restore", "all_finite"]
+__all__ = ["capture", "checkpoint_data", "restore", "all_finite"]
 
 
 def capture(session: Session, state: LoopState, *, config: dict, config_hash: str) -> CheckpointData:
@@ -30,6 +30,21 @@ def capture(session: Session, state: LoopState, *, config: dict, config_hash: st
     store: dict[str, Any] = {}
     model.optimizer.save_own_variables(store)
     optimizer_paths = [variable.path for variable in model.optimizer.variables]
+    return checkpoint_data(
+        state, seed=session.config.seed, config=config, config_hash=config_hash,
+        model=_entries(model.variables),
+        optimizer=[
+            Entry(path, np.array(store[str(index)], copy=True))
+            for index, path in enumerate(optimizer_paths)
+        ],
+        metrics=_entries(model.metrics_variables),
+    )
+
+
+def checkpoint_data(state: LoopState, *, seed: int, config: dict, config_hash: str,
+                    model: list[Entry], optimizer: list[Entry],
+                    metrics: list[Entry]) -> CheckpointData:
+    """A checkpoint of these entries at ``state``'s step boundary (what :func:`capture` returns)."""
     return CheckpointData(
         step=state.step,
         epoch=state.epoch,
@@ -37,13 +52,10 @@ def capture(session: Session, state: LoopState, *, config: dict, config_hash: st
         elapsed_s=state.elapsed_s,
         config_hash=config_hash,
         config=config,
-        random={"data_order": "pure function of (seed, epoch)", "seed": session.config.seed},
-        model=_entries(model.variables),
-        optimizer=[
-            Entry(path, np.array(store[str(index)], copy=True))
-            for index, path in enumerate(optimizer_paths)
-        ],
-        metrics=_entries(model.metrics_variables),
+        random={"data_order": "pure function of (seed, epoch)", "seed": seed},
+        model=model,
+        optimizer=optimizer,
+        metrics=metrics,
     )
 
 

@@ -136,7 +136,8 @@ def test_diff_lists_each_changed_value_in_schema_order(optimizer_as_given):
                                  "amsgrad": True},
                    "sweep": {"seeds": [1]}})
     sweep = {"grid": {}, "search": "grid", "trials": None, "prune": None, "seeds": [1],
-             "metric": "val_loss", "mode": "auto"}
+             "metric": "val_loss", "mode": "auto", "executor": None,
+             "population_size": None}
     assert diff_configs(old, new) == [
         ("seed", 0, 2),
         ("model.hidden", [64, 64], [8]),

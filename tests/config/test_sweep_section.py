@@ -100,3 +100,23 @@ def test_grid_values_get_the_same_checks_as_the_key(tmp_path, entry, message):
 def test_seeds_are_checked(seeds, message):
     with pytest.raises(ConfigError, match=exactly(message)):
         resolve({"sweep": {"seeds": seeds}})
+
+
+@pytest.mark.parametrize("section, message", [
+    pytest.param({"executor": "local", "population_size": 8}, "sweep.population_size = 8: "
+                 "needs executor population; sweep.executor is local", id="size-beside-local"),
+    pytest.param({"executor": "population", "search": "random", "trials": 4,
+                  "grid": {"optimizer.beta_2": {"linear": [0.9, 0.99]}}},
+                 "sweep.executor = 'population': population runs grid sweeps; search: random "
+                 "draws its points one by one: use executor local", id="population-search"),
+    pytest.param({"executor": "threads"}, "sweep.executor = 'threads': must be one of "
+                 "local, ray, population or null", id="unknown"),
+])
+def test_the_executor_keys_are_checked(section, message):
+    with pytest.raises(ConfigError, match=exactly(message)):
+        resolve({"sweep": section})
+
+
+def test_the_executor_keys_are_kept_and_a_size_may_wait_for_the_command_line():
+    config = resolve({"sweep": {"population_size": 4, "seeds": [0, 1]}})
+    assert (config.sweep.executor, config.sweep.population_size) == (None, 4)

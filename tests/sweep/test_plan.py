@@ -1,6 +1,8 @@
-"""What a sweep plan takes from the config: seeds and the metric's direction."""
+"""What a sweep plan takes from the config: seeds, the metric's direction, how trials run."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 import yaml
@@ -42,3 +44,37 @@ def test_the_direction_follows_the_metric_unless_given(tmp_path, metric, mode, e
         section["mode"] = mode
     plan, _ = adamctl.sweep.prepare(_config(tmp_path, {"sweep": section}))
     assert plan.mode == expected
+
+
+def test_the_configs_executor_is_kept_beside_the_plan_not_in_it(tmp_path):
+    from adamctl.store import SweepDir
+    from adamctl.sweep.lifecycle import check_same_plan
+    from adamctl.sweep.plan import plan_from_dict
+
+    section = {"grid": {"optimizer.epsilon": [1e-8, 1e-4]}, "executor": "population",
+               "population_size": 2}
+    plan, _ = adamctl.sweep.prepare(_config(tmp_path, {"sweep": section}))
+    assert plan.execution == {"executor": "population", "population_size": 2}
+    assert plan_from_dict(yaml.safe_load(yaml.safe_dump(plan.to_dict()))).execution == \
+        plan.execution
+    assert all(config.get("sweep") is None for config in plan.configs.values())
+    local, _ = adamctl.sweep.prepare(_config(tmp_path, {"sweep": {"grid": section["grid"]}}))
+    assert local.execution == {}
+    check_same_plan(plan.to_dict(), local.to_dict(), SweepDir(tmp_path / "sw"))  # no error
+
+
+@pytest.mark.parametrize("executor, size, message", [
+    pytest.param("local", 4, "--population-size needs --executor population (or "
+                 "sweep.executor: population); the executor is local", id="size-beside-local"),
+    pytest.param(None, 4, "the executor is local", id="size-alone"),
+])
+def test_a_population_size_needs_the_population_executor(tmp_path, executor, size, message):
+    from adamctl.errors import UsageError
+    from adamctl.store import SweepDir
+
+    plan, _ = adamctl.sweep.prepare(_config(tmp_path, {}), grid_options=["optimizer.epsilon=1e-8"],
+                                    seeds=2)
+    with pytest.raises(UsageError, match=re.escape(message)):
+        adamctl.sweep.start(plan, SweepDir(tmp_path / "sw"), executor=executor,
+                            population_size=size)
+    assert not (tmp_path / "sw").exists()

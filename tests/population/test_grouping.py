@@ -1,0 +1,64 @@
+"""Which trials may share a population: a pure function of their configs."""
+
+from __future__ import annotations
+
+from adamctl.population import group_trials
+from tests.helpers import TINY, merge
+
+
+def _configs(*extras: dict) -> dict[str, dict]:
+    return {f"t{index}": merge(TINY, extra) for index, extra in enumerate(extras)}
+
+
+def test_optimizer_settings_and_seed_share_a_population():
+    grouping = group_trials(_configs({"optimizer": {"beta_2": 0.99}}, {"seed": 9},
+                                     {"optimizer": {"amsgrad": True, "epsilon": 1e-3}}), size=16)
+    assert grouping.populations == [["t0", "t1", "t2"]] and grouping.alone == []
+
+
+def test_a_batch_size_difference_splits_and_says_which_key():
+    grouping = group_trials(_configs({"data": {"batch_size": 16}}, {"data": {"batch_size": 64}}),
+                            size=16)
+    assert grouping.populations == [] and grouping.alone == ["t0", "t1"]
+    assert "data.batch_size" in grouping.why_alone
+
+
+def test_groups_are_cut_to_the_population_size():
+    grouping = group_trials(_configs(*({"seed": s} for s in range(5))), size=2)
+    assert grouping.populations == [["t0", "t1"], ["t2", "t3"]] and grouping.alone == ["t4"]
+
+
+def test_without_a_size_groups_are_split_evenly_over_the_workers():
+    grouping = group_trials(_configs(*({"seed": s} for s in range(7))), size=None, workers=2)
+    assert [len(p) for p in grouping.populations] == [4, 3] and grouping.alone == []
+
+
+def test_without_a_size_no_population_exceeds_the_automatic_maximum():
+    from adamctl.population import AUTO_MAX_SIZE
+
+    count = 2 * AUTO_MAX_SIZE + 1
+    grouping = group_trials(_configs(*({"seed": s} for s in range(count))), size=None,
+                            workers=2)
+    sizes = [len(p) for p in grouping.populations]
+    assert sum(sizes) == count and max(sizes) <= AUTO_MAX_SIZE and len(sizes) == 3
+
+
+def test_two_trials_and_four_workers_make_one_population_not_two_alone():
+    grouping = group_trials(_configs({"seed": 1}, {"seed": 2}), size=None, workers=4)
+    assert grouping.populations == [["t0", "t1"]] and grouping.alone == []
+
+
+def test_the_dispatch_counts_members_from_when_a_worker_takes_their_population():
+    from adamctl.population import Dispatch, PopulationJob
+    from adamctl.sweep.local import TrialJob
+
+    def job(trial_id):
+        return TrialJob(trial_id, f"runs/{trial_id}", {})
+
+    dispatch = Dispatch([PopulationJob((job("a"), job("b"), job("c"))), job("d")])
+    assert len(dispatch) == 2
+    taken = iter(dispatch)
+    next(taken)  # a worker takes the population
+    assert dispatch.ended("b") == 2
+    next(taken)  # and another the lone trial
+    assert [dispatch.ended(t) for t in ("a", "d", "c")] == [2, 1, 0]
