@@ -1,13 +1,13 @@
-"""Does a population pay on this machine? Measured on the shadow check's own steps.
+"""What a population gains on this machine, measured on the shadow check's own steps.
 
 The shadow check trains a member alone and the population on the same
 batches; both first steps trace, so each side's second step, of the same
 size, is timed. A population step of P members does the work of P separate
-steps; when it takes at least as long, the population only adds its fixed
-costs (compute-bound members: wide layers, big batches), and the worker
-trains the trials one by one instead. One step each is a rough measure,
-which is why only a population no faster at all is turned down; the
-results are the same either way, only the time differs.
+steps; summary.json records the ratio (``population_probe``), so a user
+sees when a population does not pay (compute-bound members: wide layers,
+big batches). It is a measure, not a decision: one step each is too noisy
+on a loaded machine (a single preemption is several milliseconds) to turn
+a population down on, and the results are the same either way.
 """
 
 from __future__ import annotations
@@ -15,10 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-__all__ = ["Probe", "probe_of", "PAYS_ABOVE"]
-
-# The speed-up (P separate steps' time over one population step) a population needs.
-PAYS_ABOVE = 1.0
+__all__ = ["Probe", "probe_of"]
 
 
 @dataclass(frozen=True)
@@ -33,10 +30,6 @@ class Probe:
     def speedup(self) -> float:
         """Throughput of the population over separate runs: P x separate / population."""
         return self.members * self.separate_step_s / self.population_step_s
-
-    @property
-    def pays(self) -> bool:
-        return self.speedup > PAYS_ABOVE
 
     def describe(self) -> str:
         return (f"a step of {self.members} members took {self.population_step_s * 1e3:.2f} ms, "

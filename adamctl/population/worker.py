@@ -6,9 +6,8 @@ The separate runs the check compares against are trained once, before any
 engine is built, and serve both checks. The check's steps are also timed
 (:mod:`adamctl.population.probe`): summary.json records what the population
 gains (``population_probe``). When neither engine is exact on this machine
-(or applies), or the exact one is no faster than separate runs, the worker
-trains the trials one by one as the local executor does, and each
-summary.json says why (``population_fallback``).
+(or applies), the worker trains the trials one by one as the local executor
+does, and each summary.json says why (``population_fallback``).
 """
 
 from __future__ import annotations
@@ -43,12 +42,13 @@ def run_population_job(job: PopulationJob, *, send: Callable[[dict[str, Any]], N
                                run_trial=run_trial)
         return
     engine, notes, probe = _exact_engine(trials, alone, steps)
-    if engine is not None and probe is not None and not probe.pays:
-        engine, notes = None, [*notes, f"the population does not pay here ({probe.describe()})"]
     if engine is None:
         why = "; ".join(notes)
         for trial in trials:
-            send(note_fallback(run_trial(trial), Path(trial.run_dir), why))
+            outcome = note_fallback(run_trial(trial), Path(trial.run_dir), why)
+            send(outcome)
+            if outcome["status"] == "interrupted":  # stopped: the rest wait for a resume
+                return
         return
     facts = {"executor": "population", "population_size": len(trials),
              "population_engine": engine.name,
