@@ -44,11 +44,14 @@ def run_population_job(job: PopulationJob, *, send: Callable[[dict[str, Any]], N
     engine, notes, probe = _exact_engine(trials, alone, steps)
     if engine is None:
         why = "; ".join(notes)
+        stopped = False
         for trial in trials:
+            if stopped:  # never started: answered at once, left for a resume
+                send({"trial": trial.trial_id, "status": "stopped", "summary": None, "error": None})
+                continue
             outcome = note_fallback(run_trial(trial), Path(trial.run_dir), why)
             send(outcome)
-            if outcome["status"] == "interrupted":  # stopped: the rest wait for a resume
-                return
+            stopped = outcome["status"] == "interrupted"
         return
     facts = {"executor": "population", "population_size": len(trials),
              "population_engine": engine.name,

@@ -76,3 +76,27 @@ def test_a_population_no_engine_matches_runs_one_trial_at_a_time_and_says_why(tm
     assert summary["executor"] == "local"
     assert summary["population_fallback"] == \
         "stacked differs (simulated); replicated differs (simulated)"
+
+
+def test_trials_after_a_stopped_one_are_answered_stopped_not_started(tmp_path, monkeypatch):
+    from adamctl.population import PopulationJob, shadow, worker
+    from adamctl.sweep.local import TrialJob
+
+    monkeypatch.setattr(shadow, "shadow_compare",
+                        lambda engine, alone, steps, timings: f"{engine.name} differs (simulated)")
+    jobs = [TrialJob(f"t{i}", str(tmp_path / f"t{i}"),
+                     _resolved(merge(TINY, {"optimizer": {"beta_2": b}})))
+            for i, b in enumerate((0.9, 0.99, 0.999))]
+    started: list[str] = []
+
+    def interrupted_at_once(trial):  # the first trial alone is stopped by a signal
+        started.append(trial.trial_id)
+        return {"trial": trial.trial_id, "status": "interrupted", "error": "SIGTERM",
+                "summary": None}
+
+    outcomes: list[dict] = []
+    worker.run_population_job(PopulationJob(tuple(jobs)), send=outcomes.append,
+                              run_trial=interrupted_at_once)
+    assert started == ["t0"]
+    assert [(o["trial"], o["status"]) for o in outcomes] == \
+        [("t0", "interrupted"), ("t1", "stopped"), ("t2", "stopped")]
