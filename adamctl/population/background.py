@@ -40,10 +40,18 @@ class BackgroundWrites:
         self._pending.append(self._pool.submit(atomic_write_bytes, path, data))
 
     def flush(self) -> None:
-        """Wait for every queued write; raise the first one's error, if any failed."""
-        pending, self._pending = self._pending, []
-        errors = [future.exception() for future in pending]
-        failed = next((error for error in errors if error is not None), None)
+        """Wait for every queued write; raise the first one's error, if any failed.
+
+        A write leaves the queue only once it is done: a flush cut short (a
+        second stop signal raising KeyboardInterrupt inside the wait) leaves
+        the rest for the next one, so no older write can land after a newer
+        file written directly (an interrupted run's summary.json).
+        """
+        failed = None
+        while self._pending:
+            error = self._pending[0].exception()
+            self._pending.pop(0)
+            failed = failed or error
         if failed is not None:
             raise failed
 

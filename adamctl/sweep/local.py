@@ -106,22 +106,27 @@ def _worker_main(connection: Connection, threads: int, parent_pid: int,
                  gpu: int | None = None) -> None:
     """A worker's life: pin its GPU, limit threads, then run the jobs it is sent until told to stop.
 
-    When the parent is gone (the pipe closes), the worker exits quietly.
+    When the parent is gone (the pipe closes), the worker exits quietly. A
+    SIGTERM while a job runs stops its trial at a step boundary with a
+    checkpoint, even before the trial's loop began; between jobs, it ends
+    the worker at once.
     """
     from adamctl.sweep._lifetime import watch_parent
     from adamctl.training.backend import setup_worker_process
+    from adamctl.training.interrupts import stop_signals_noted
 
     watch_parent(parent_pid)
     pin_gpu(gpu)
     setup_worker_process(threads)
     try:
         while (job := connection.recv()) is not None:
-            if hasattr(job, "trial_ids"):  # a population: one answer per trial, as each ends
-                from adamctl.population.worker import run_population_job
+            with stop_signals_noted():  # a stop before the trial's loop still checkpoints it
+                if hasattr(job, "trial_ids"):  # a population: one answer per trial, as each ends
+                    from adamctl.population.worker import run_population_job
 
-                run_population_job(job, send=connection.send, run_trial=run_job)
-            else:
-                connection.send(run_job(job))
+                    run_population_job(job, send=connection.send, run_trial=run_job)
+                else:
+                    connection.send(run_job(job))
     except (EOFError, OSError):
         return
     _leave_at_once()

@@ -2,13 +2,49 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
 from types import FrameType
+from typing import Iterator
 
-__all__ = ["StopOnSignal", "exit_code_for"]
+__all__ = ["StopOnSignal", "exit_code_for", "stop_signals_noted"]
 
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+# The first stop signal noted inside a :func:`stop_signals_noted` block
+# before any StopOnSignal block took over.
+_noted: list[int] = []
+
+
+@contextlib.contextmanager
+def stop_signals_noted() -> Iterator[None]:
+    """Inside the block, a SIGINT or SIGTERM is noted, not fatal; a StopOnSignal block in it starts stopped.
+
+    For a sweep worker's job: a stop asked for while the trial's model is
+    built or its run directory opened (before the run's own StopOnSignal
+    block) would otherwise kill the worker with the trial's summary still
+    saying ``running``. Noted, it stops the trial at its first step boundary
+    with a checkpoint, recorded ``interrupted``. A signal the process ignores
+    stays ignored. The previous handlers, and a clean slate, come back after
+    the block. Main thread only (elsewhere the block does nothing).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {signum: signal.signal(signum, _note) for signum in _SIGNALS
+                if signal.getsignal(signum) is not signal.SIG_IGN}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        _noted.clear()
+
+
+def _note(signum: int, frame: FrameType | None) -> None:
+    if not _noted:
+        _noted.append(signum)
 
 
 def exit_code_for(signum: int) -> int:
@@ -34,7 +70,8 @@ class StopOnSignal:
 
     A signal the process was started with ignored (``nohup``, a background
     job, a sweep worker for SIGINT) stays ignored. Outside the main thread,
-    where Python cannot install handlers, it never asks to stop.
+    where Python cannot install handlers, it never asks to stop. A signal
+    noted before the block (:func:`stop_signals_noted`) counts as its first.
     """
 
     def __init__(self) -> None:
@@ -51,6 +88,8 @@ class StopOnSignal:
             for signum in _SIGNALS:
                 if signal.getsignal(signum) is not signal.SIG_IGN:
                     self._previous[signum] = signal.signal(signum, self._handle)
+        if _noted and self.signum is None:  # after the handlers: none can slip between
+            self.signum = _noted[0]
         return self
 
     def __exit__(self, *exc_info: object) -> None:

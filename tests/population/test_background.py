@@ -35,3 +35,38 @@ def test_a_failed_write_is_raised_at_the_flush(tmp_path):
     with pytest.raises(WriteFailed):
         writes.flush()
     writes.close()  # the failure was reported once
+
+
+def test_a_flush_cut_short_by_a_signal_leaves_the_rest_for_the_next_flush(tmp_path, monkeypatch):
+    """A second stop signal may raise inside a flush; the writes it was waiting for must not
+    be forgotten, or the next flush returns early and an old summary.json lands last."""
+    import signal
+    import time
+
+    from adamctl import _atomic
+
+    written = _atomic.atomic_write_bytes
+
+    def slow(path, data):
+        time.sleep(0.6)
+        written(path, data)
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_atomic, "atomic_write_bytes", slow)
+    target = tmp_path / "summary.json"
+    writes = BackgroundWrites()
+    writes.write_file(target, b"queued")
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.1)
+        with pytest.raises(KeyboardInterrupt):
+            writes.flush()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert not target.exists()  # still under way when the flush was cut short
+    writes.flush()
+    assert target.read_bytes() == b"queued"
+    writes.close()
