@@ -19,7 +19,7 @@ import click
 
 from adamctl import __version__
 from adamctl.errors import AdamctlError, Interrupted
-from adamctl.training.backend import debug_requested
+from adamctl.training.backend import debug_requested, skip_unused_framework_imports
 
 __all__ = ["main", "cli"]
 
@@ -155,6 +155,7 @@ def _ignore_further_signals() -> None:
 
 def main() -> None:
     """Console-script entry point."""
+    skip_unused_framework_imports()  # this process is adamctl's own
     stdout_at_start = _stdout_identity()
     try:
         cli.main(prog_name="adamctl")

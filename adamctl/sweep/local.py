@@ -112,11 +112,12 @@ def _worker_main(connection: Connection, threads: int, parent_pid: int,
     the worker at once.
     """
     from adamctl.sweep._lifetime import watch_parent
-    from adamctl.training.backend import setup_worker_process
+    from adamctl.training.backend import setup_worker_process, skip_unused_framework_imports
     from adamctl.training.interrupts import stop_signals_noted
 
     watch_parent(parent_pid)
     pin_gpu(gpu)
+    skip_unused_framework_imports()  # a process of adamctl's own
     setup_worker_process(threads)
     try:
         while (job := connection.recv()) is not None:

@@ -43,3 +43,20 @@ def test_console_script_help_lists_the_commands(tmp_path):
     assert process.returncode == 0
     for command in ("train", "validate"):
         assert command in process.stdout
+
+
+def test_the_command_imports_keras_without_the_optional_packages_it_never_uses():
+    """scikit-learn and JAX (Keras's wrappers, TFLite's JAX conversion) are left out while the
+    framework imports in adamctl's own processes, and import as usual afterwards."""
+    script = (
+        "import sys\n"
+        "from adamctl.training import backend\n"
+        "backend.skip_unused_framework_imports()\n"
+        "backend.select_backend('tensorflow', 'cpu')\n"
+        "left_out = sorted(m for m in ('sklearn', 'jax') if m in sys.modules)\n"
+        "import sklearn.datasets, keras\n"
+        "print(left_out, keras.backend.backend(), sklearn.datasets.load_iris().data.shape)\n"
+    )
+    process = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert process.returncode == 0, process.stderr
+    assert process.stdout.split("\n")[-2] == "[] tensorflow (150, 4)"
