@@ -25,11 +25,13 @@ _FIGURES = (("sensitivity", "sensitivity_path"), ("heatmap", "heatmap_path"),
 
 
 def write_sweep_report(sweep_dir: SweepDir | Path, *, metric: str | None = None,
-                       mode: str | None = None) -> Path:
+                       mode: str | None = None, helper: Any = None) -> Path:
     """Write ``report.md`` and the PNG figures beside it; return the report's path.
 
     ``metric`` and ``mode`` choose the metric and its direction as
     :func:`adamctl.report.tables.sweep_direction` does (default: the sweep's).
+    ``helper``, a started :class:`~adamctl.report.figure_helper.FigureHelper`,
+    draws some of the figures at the same time.
     """
     from adamctl.report.render import markdown
     from adamctl.report.tables import sweep_table
@@ -44,7 +46,7 @@ def write_sweep_report(sweep_dir: SweepDir | Path, *, metric: str | None = None,
     lines = [f"# Sweep {plan['name']}", "", sweep_protocol(sweep, plan, results, result),
              f"{len(plan['trials'])} trials: "
              + (", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "none finished"), ""]
-    lines += _comparison_section(sweep, result, curves, problem)
+    lines += _comparison_section(sweep, result, curves, problem, helper)
     better = "lower" if table.mode == "min" else "higher"
     lines += [f"## Mean and sample std per grid point, sorted by final {table.metric} "
               f"({better} is better)", "",
@@ -76,10 +78,12 @@ def _comparison(sweep: SweepDir, plan: dict[str, Any], results: Any, metric: str
     return result, curves, None
 
 
-def _comparison_section(sweep: SweepDir, result: Any, curves: dict, problem: str | None) -> list:
+def _comparison_section(sweep: SweepDir, result: Any, curves: dict, problem: str | None,
+                        helper: Any = None) -> list:
     """The comparison table, the lines under it, and the figures."""
     from adamctl.compare import plots
     from adamctl.report.comparison_table import comparison_footer, comparison_table
+    from adamctl.report.figure_helper import draw_figures
     from adamctl.report.render import markdown
 
     lines = ["## Comparison over seeds", ""]
@@ -87,10 +91,10 @@ def _comparison_section(sweep: SweepDir, result: Any, curves: dict, problem: str
         return lines + [f"No comparison: {problem}.", ""]
     lines += [markdown(comparison_table(result).frame)]
     lines += [f"{line}\n" for line in comparison_footer(result)]
-    made = {"sensitivity_path": plots.sensitivity_plot(result, sweep.sensitivity_path),
-            "heatmap_path": plots.heatmap_plot(result, sweep.heatmap_path),
-            "curves_path": plots.curves_plot(result, curves, sweep.curves_path),
-            "tuning_path": plots.tuning_plot(result, sweep.tuning_path)}
+    made = draw_figures({"sensitivity_path": (plots.sensitivity_plot, (result, sweep.sensitivity_path)),
+                         "heatmap_path": (plots.heatmap_plot, (result, sweep.heatmap_path)),
+                         "curves_path": (plots.curves_plot, (result, curves, sweep.curves_path)),
+                         "tuning_path": (plots.tuning_plot, (result, sweep.tuning_path))}, helper)
     for title, attribute in _FIGURES:
         if made[attribute] is not None:
             lines += [f"![{result.metric} {title}]({made[attribute].name})", ""]

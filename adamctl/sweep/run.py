@@ -115,6 +115,7 @@ def run_sweep(
 
 def _run_locked(plan: SweepPlan, sweep_dir: SweepDir, *, workers, executor, address,
                 progress, gpus=(), deadline=None, population=None) -> SweepOutcome:
+    from adamctl.report.figure_helper import FigureHelper
     from adamctl.sweep._warm import ReportImports
     from adamctl.sweep.local import SweepStopped
 
@@ -142,25 +143,29 @@ def _run_locked(plan: SweepPlan, sweep_dir: SweepDir, *, workers, executor, addr
         planned = _population_jobs(jobs, workers=workers, population=population or {})
         dispatch = Dispatch(planned.jobs)
         jobs, on_outcome = dispatch, planned.noting(on_outcome)
-    report_imports = ReportImports()
+    report_imports, figures = ReportImports(), FigureHelper()
 
     def on_start() -> None:  # while the workers start: the tables as they stand, the imports
         _write(plan, sweep_dir, records)
         report_imports.start()
+        figures.start()
 
     try:
-        _execute(jobs, executor=executor, address=address, workers=workers, on_outcome=on_outcome,
-                 gpus=gpus, deadline=deadline, on_start=on_start)
-    except SweepStopped as stopped:
-        for trial in plan.trials:  # a worker killed before it answered left its files only
-            if records[trial.id]["status"] == "pending":
-                records[trial.id] = _record(plan, sweep_dir, trial, recorded_outcome(
-                    sweep_dir, trial, {"status": "stopped", "error": None}))
+        try:
+            _execute(jobs, executor=executor, address=address, workers=workers,
+                     on_outcome=on_outcome, gpus=gpus, deadline=deadline, on_start=on_start)
+        except SweepStopped as stopped:
+            for trial in plan.trials:  # a worker killed before it answered left its files only
+                if records[trial.id]["status"] == "pending":
+                    records[trial.id] = _record(plan, sweep_dir, trial, recorded_outcome(
+                        sweep_dir, trial, {"status": "stopped", "error": None}))
+            report_imports.wait()
+            _write(plan, sweep_dir, records, final=True, figures=figures)
+            raise interrupted(sweep_dir, stopped.signum) from None
         report_imports.wait()
-        _write(plan, sweep_dir, records, final=True)
-        raise interrupted(sweep_dir, stopped.signum) from None
-    report_imports.wait()
-    results = _write(plan, sweep_dir, records, final=True)
+        results = _write(plan, sweep_dir, records, final=True, figures=figures)
+    finally:
+        figures.close()
     unfinished = [t.id for t in plan.trials if records[t.id]["status"] not in _SETTLED]
     if deadline is not None and unfinished and time.monotonic() >= deadline:
         raise budget_spent(sweep_dir, [records[t]["status"] for t in unfinished])
@@ -340,7 +345,8 @@ def _record(plan: SweepPlan, sweep_dir: SweepDir, trial: Any, outcome: dict[str,
     )
 
 
-def _write(plan: SweepPlan, sweep_dir: SweepDir, records: dict, *, final: bool = False) -> Any:
+def _write(plan: SweepPlan, sweep_dir: SweepDir, records: dict, *, final: bool = False,
+           figures: Any = None) -> Any:
     from adamctl.store.tables import write_sweep_tables
     from adamctl.sweep.results import aggregate, results_frame
 
@@ -350,5 +356,5 @@ def _write(plan: SweepPlan, sweep_dir: SweepDir, records: dict, *, final: bool =
     if final:
         from adamctl.report.sweep_report import write_sweep_report
 
-        write_sweep_report(sweep_dir)
+        write_sweep_report(sweep_dir, helper=figures)
     return results

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 
 from adamctl.report import write_sweep_report
 from tests.compare.helpers import PAIRED
@@ -48,3 +49,39 @@ def test_report_of_a_sweep_where_nothing_completed_says_why(tmp_path):
     text = write_sweep_report(sweep).read_text()
     assert text.startswith("# Sweep quickstart\n\n**Protocol**")
     assert "No comparison: no trial has a usable value of val_loss: nothing to compare." in text
+
+
+def test_figures_drawn_partly_in_a_helper_process_are_the_same_files(tmp_path):
+    from adamctl.report.figure_helper import FigureHelper
+
+    alone = write_sweep(tmp_path / "alone", PAIRED)
+    shared = write_sweep(tmp_path / "shared", PAIRED)
+    helper = FigureHelper()
+    helper.start()
+    try:
+        write_sweep_report(shared, helper=helper)
+        assert helper.submit(os.getpid).result() != os.getpid()  # a process of its own
+    finally:
+        helper.close()
+    write_sweep_report(alone)
+    names = ["sensitivity.png", "heatmap.png", "curves.png", "tuning.png"]
+    for name in names:
+        assert (shared.root / name).read_bytes() == (alone.root / name).read_bytes(), name
+    assert (shared.root / "report.md").read_text() == (alone.root / "report.md").read_text()
+
+
+def test_a_helper_that_died_leaves_its_figures_to_this_process(tmp_path):
+    import signal
+
+    from adamctl.report.figure_helper import FigureHelper
+
+    sweep = write_sweep(tmp_path / "s", PAIRED)
+    helper = FigureHelper()
+    helper.start()
+    pid = helper.submit(os.getpid).result()
+    os.kill(pid, signal.SIGKILL)
+    try:
+        write_sweep_report(sweep, helper=helper)
+    finally:
+        helper.close()
+    assert all((sweep.root / n).stat().st_size for n in ("curves.png", "tuning.png"))
