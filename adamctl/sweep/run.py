@@ -115,8 +115,7 @@ def run_sweep(
 
 def _run_locked(plan: SweepPlan, sweep_dir: SweepDir, *, workers, executor, address,
                 progress, gpus=(), deadline=None, population=None) -> SweepOutcome:
-    from adamctl.report.figure_helper import FigureHelper
-    from adamctl.sweep._warm import ReportImports
+    from adamctl.sweep._warm import FigureHelper, ReportImports
     from adamctl.sweep.local import SweepStopped
 
     records = _initial_records(plan, sweep_dir)

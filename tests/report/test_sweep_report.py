@@ -52,7 +52,7 @@ def test_report_of_a_sweep_where_nothing_completed_says_why(tmp_path):
 
 
 def test_figures_drawn_partly_in_a_helper_process_are_the_same_files(tmp_path):
-    from adamctl.report.figure_helper import FigureHelper
+    from adamctl.sweep._warm import FigureHelper
 
     alone = write_sweep(tmp_path / "alone", PAIRED)
     shared = write_sweep(tmp_path / "shared", PAIRED)
@@ -73,7 +73,7 @@ def test_figures_drawn_partly_in_a_helper_process_are_the_same_files(tmp_path):
 def test_a_helper_that_died_leaves_its_figures_to_this_process(tmp_path):
     import signal
 
-    from adamctl.report.figure_helper import FigureHelper
+    from adamctl.sweep._warm import FigureHelper
 
     sweep = write_sweep(tmp_path / "s", PAIRED)
     helper = FigureHelper()
