@@ -46,10 +46,8 @@ def draw_figures(figures: dict[str, tuple[Callable[..., Any], tuple]],
 
 
 def import_drawing() -> None:
-    """Import what drawing the figures needs (matplotlib on Agg, the plots module)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot  # noqa: F401
-
+    """Import what drawing the figures needs (matplotlib's pyplot on Agg, the plots module)."""
     import adamctl.compare.plots  # noqa: F401
+    from adamctl.report.plots import pyplot
+
+    pyplot()

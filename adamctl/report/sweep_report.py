@@ -30,8 +30,8 @@ def write_sweep_report(sweep_dir: SweepDir | Path, *, metric: str | None = None,
 
     ``metric`` and ``mode`` choose the metric and its direction as
     :func:`adamctl.report.tables.sweep_direction` does (default: the sweep's).
-    ``helper``, a started :class:`~adamctl.report.figure_helper.FigureHelper`,
-    draws some of the figures at the same time.
+    ``helper``, a started :class:`~adamctl.sweep._warm.FigureHelper`, draws
+    some of the figures at the same time (:mod:`adamctl.report.figure_helper`).
     """
     from adamctl.report.render import markdown
     from adamctl.report.tables import sweep_table

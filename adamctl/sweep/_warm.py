@@ -40,10 +40,9 @@ class ReportImports:
 def _import() -> None:
     try:
         import adamctl.report.sweep_report  # noqa: F401 - imported for later
-        import matplotlib
+        from adamctl.report.figure_helper import import_drawing
 
-        matplotlib.use("Agg")  # as the plots choose it: no display needed
-        import matplotlib.pyplot  # noqa: F401
+        import_drawing()
     except Exception:  # noqa: BLE001 - the report, written later, raises it
         pass
 
