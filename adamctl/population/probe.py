@@ -1,26 +1,41 @@
-"""What a population gains on this machine, measured on the shadow check's own steps.
+"""What a population gains on this machine, measured beside the shadow check, and whether it pays.
 
 The shadow check trains a member alone and the population on the same
-batches; both first steps trace, so each side's second step, of the same
-size, is timed. A population step of P members does the work of P separate
-steps; summary.json records the ratio (``population_probe``), so a user
-sees when a population does not pay (compute-bound members: wide layers,
-big batches). It is a measure, not a decision: one step each is too noisy
-on a loaded machine (a single preemption is several milliseconds) to turn
-a population down on, and the results are the same either way.
+batches; both first steps trace. Each side then repeats its second step (a
+full batch) :data:`REPEATS` more times, and the fastest of those steps is
+its time: the minimum is the estimate least moved by a loaded machine,
+where one preemption costs several milliseconds. A population step of P
+members does the work of P separate steps, so the population's throughput
+over separate runs is ``P * separate / population``. summary.json records
+it (``population_probe``).
+
+The probe decides: a population measured slower than its members'
+separate runs (throughput below :data:`PAYS_AT`, compute-bound members:
+wide layers, big batches) is not trained together; the worker trains its
+trials one by one, as the local executor does, and each summary.json says
+why. The results are the same either way; only the time differs.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
-__all__ = ["Probe", "probe_of"]
+__all__ = ["Probe", "probe_of", "fastest", "REPEATS", "PAYS_AT"]
+
+# Timed repeats of the second step on each side: a few milliseconds each.
+REPEATS = 5
+
+# The least throughput over separate runs at which a population trains
+# together: below it the probe measured the population clearly slower (the
+# margin keeps a measurement at about 1x, where nothing is gained either way,
+# from turning a population down on noise).
+PAYS_AT = 0.9
 
 
 @dataclass(frozen=True)
 class Probe:
-    """One timed step of a population of ``members`` and of a member's separate run."""
+    """The fastest timed step of a population of ``members`` and of a member's separate run."""
 
     members: int
     population_step_s: float
@@ -30,6 +45,11 @@ class Probe:
     def speedup(self) -> float:
         """Throughput of the population over separate runs: P x separate / population."""
         return self.members * self.separate_step_s / self.population_step_s
+
+    @property
+    def pays(self) -> bool:
+        """Whether training together is not measurably slower than separate runs."""
+        return self.speedup >= PAYS_AT
 
     def describe(self) -> str:
         return (f"a step of {self.members} members took {self.population_step_s * 1e3:.2f} ms, "
@@ -44,3 +64,8 @@ def probe_of(members: int, separate_step_s: float | None,
     if not separate_step_s or not population_step_s:
         return None
     return Probe(members, float(population_step_s), float(separate_step_s))
+
+
+def fastest(times: Sequence[float]) -> float | None:
+    """The fastest of the timed steps, None when none was timed."""
+    return min(times) if times else None

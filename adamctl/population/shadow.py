@@ -7,7 +7,9 @@ with ``train_on_batch`` (what the separate run calls) and validated with
 model, optimizer and metric variable and every step's logs must agree bit
 for bit. The steps are the epoch's first two batches and its first batch
 of another size (the short last one), so both traced shapes are checked.
-Afterwards the population is put back to its initial state.
+Both sides' steps are also timed, for the probe of what the population
+gains (:mod:`adamctl.population.probe`). Afterwards the population is put
+back to its initial state.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ __all__ = ["SeparateRun", "separate_run", "shadow_compare", "shadow_steps", "rep
 @dataclass
 class SeparateRun:
     """What one member's separate run gave over the shadow steps: logs, then its variables;
-    ``step_s``: the wall time of its second step (the first traces), None with one batch."""
+    ``step_s``: the wall time of its fastest full step after the first (which traces), None
+    when the epoch has one batch."""
 
     logs: list[dict[str, float]]
     arrays: list[np.ndarray]
@@ -79,19 +82,43 @@ def separate_run(job: Any, steps: Sequence[int] | None = None) -> tuple[Separate
         logs_seen.append(_validate(model, dataset, member.session.config.data.batch_size))
     arrays = [np.array(keras.ops.convert_to_numpy(v)) for v in
               (*model.variables, *model.optimizer.variables, *model.metrics_variables)]
-    return SeparateRun(logs_seen, arrays, _second_step(steps, times)), steps
+    if _timed(steps):  # compared already: further steps only time the model
+        member.state.step_in_epoch = steps[1]
+        x, y = member.batch()
+        times.extend(_timings(lambda: model.train_on_batch(x, y)))
+    return SeparateRun(logs_seen, arrays, _step_s(steps, times)), steps
 
 
-def _second_step(steps: Sequence[int], times: Sequence[float]) -> float | None:
-    """The second step's time, when the first two steps were the epoch's first two batches."""
-    return times[1] if list(steps[:2]) == [0, 1] else None
+def _timed(steps: Sequence[int]) -> bool:
+    """Whether the steps start with the epoch's first two batches (the second is timed)."""
+    return list(steps[:2]) == [0, 1]
+
+
+def _timings(step: Any) -> list[float]:
+    """The wall times of ``REPEATS`` calls of ``step``."""
+    from adamctl.population.probe import REPEATS
+
+    times = []
+    for _ in range(REPEATS):
+        started = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def _step_s(steps: Sequence[int], times: Sequence[float]) -> float | None:
+    """The fastest time of the second step and its repeats (after the steps' own), when timed."""
+    from adamctl.population.probe import fastest
+
+    return fastest([times[1], *times[len(steps):]]) if _timed(steps) else None
 
 
 def shadow_compare(engine: Any, alone: dict[int, SeparateRun], steps: Sequence[int],
                    timings: MutableMapping[str, Any] | None = None) -> str | None:
     """None when each member in ``alone`` (by index) matches its separate run; else why not.
 
-    ``timings`` gets ``population_step_s``, the second step's wall time (see
+    ``timings`` gets ``population_step_s``, the fastest wall time of the
+    second step and, when the check passed, its repeats (see
     :mod:`adamctl.population.probe`).
     """
     members = engine.members
@@ -115,11 +142,15 @@ def shadow_compare(engine: Any, alone: dict[int, SeparateRun], steps: Sequence[i
     why = next((reason for index, run in alone.items()
                 if (reason := _differs(engine, members[index], seen[index], run)) is not None),
                None)
+    if why is None and timings is not None and _timed(steps):
+        for member in members:
+            member.state.step_in_epoch = steps[1]
+        times.extend(_timings(lambda: engine.step(members)))
     engine.restore(snapshot)
     for member in members:
         member.state.step_in_epoch = 0
     if timings is not None:
-        timings["population_step_s"] = _second_step(steps, times)
+        timings["population_step_s"] = _step_s(steps, times)
     return why
 
 

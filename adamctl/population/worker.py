@@ -6,8 +6,9 @@ The separate runs the check compares against are trained once, before any
 engine is built, and serve both checks. The check's steps are also timed
 (:mod:`adamctl.population.probe`): summary.json records what the population
 gains (``population_probe``). When neither engine is exact on this machine
-(or applies), the worker trains the trials one by one as the local executor
-does, and each summary.json says why (``population_fallback``).
+(or applies), or the probe measures the population slower than separate
+runs, the worker trains the trials one by one as the local executor does,
+and each summary.json says why (``population_fallback``).
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ def run_population_job(job: PopulationJob, *, send: Callable[[dict[str, Any]], N
                                run_trial=run_trial)
         return
     engine, notes, probe = _exact_engine(trials, alone, steps)
+    if probe is not None and not probe.pays:
+        engine, notes = None, [f"the probe found separate runs faster: {probe.describe()}"]
     if engine is None:
         why = "; ".join(notes)
         stopped = False

@@ -23,6 +23,21 @@ def test_a_population_no_faster_than_its_separate_runs_shows_a_gain_of_at_most_o
     assert Probe(members=4, population_step_s=0.080, separate_step_s=0.010).speedup == 0.5
 
 
+def test_a_population_pays_unless_measured_clearly_slower_than_separate_runs():
+    from adamctl.population.probe import PAYS_AT
+
+    assert Probe(members=4, population_step_s=0.040, separate_step_s=0.010).pays
+    slower = Probe(members=4, population_step_s=0.040 / (PAYS_AT * 0.99), separate_step_s=0.010)
+    assert slower.speedup < PAYS_AT and not slower.pays
+
+
+def test_the_fastest_timed_step_is_the_probes_time():
+    from adamctl.population.probe import fastest
+
+    assert fastest([0.004, 0.0021, 0.003]) == 0.0021
+    assert fastest([]) is None
+
+
 @pytest.mark.parametrize("separate, timings", [
     (None, {"population_step_s": 0.01}), (0.01, {"population_step_s": None}), (0.01, {})])
 def test_no_probe_without_both_timings(separate, timings):
@@ -47,3 +62,27 @@ def test_the_population_records_its_measured_gain(tmp_path):
     summaries = _population(tmp_path, [{"optimizer": {"beta_2": b}} for b in (0.9, 0.99)])
     assert {s["executor"] for s in summaries} == {"population"}
     assert all("a step of 2 members took" in s["population_probe"] for s in summaries)
+
+
+@pytest.mark.slow
+def test_a_population_the_probe_finds_slower_trains_its_trials_as_separate_runs(
+        tmp_path, monkeypatch):
+    """No population reaches an infinite bar: every trial runs alone, as the local executor
+    runs it, and says why; the results are those of the local executor."""
+    from adamctl.population import probe
+    from tests.helpers import h5_arrays
+
+    monkeypatch.setattr(probe, "PAYS_AT", float("inf"))
+    extras = [{"optimizer": {"beta_2": b}} for b in (0.9, 0.99)]
+    summaries = _population(tmp_path, extras)
+    assert [s["executor"] for s in summaries] == ["local", "local"]
+    assert all(s["population_fallback"].startswith("the probe found separate runs faster: "
+                                                   "a step of 2 members took")
+               for s in summaries)
+    monkeypatch.setattr(probe, "PAYS_AT", 0.0)
+    together = _population(tmp_path / "together", extras)
+    assert [s["executor"] for s in together] == ["population", "population"]
+    for index in range(2):
+        alone = h5_arrays(tmp_path / "population" / f"t{index}" / "model.weights.h5")
+        pooled = h5_arrays(tmp_path / "together" / "population" / f"t{index}" / "model.weights.h5")
+        assert [a.tobytes() for a in alone] == [b.tobytes() for b in pooled]
