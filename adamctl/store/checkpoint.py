@@ -37,7 +37,7 @@ import numpy as np
 
 from adamctl._atomic import atomic_write_json, fsync_dir
 from adamctl.errors import CheckpointError, UsageError, WriteFailed
-from adamctl.store._checkpoint_files import file_digest, read_arrays, write_arrays
+from adamctl.store._checkpoint_files import file_digest, read_arrays, write_arrays, write_bytes
 from adamctl.store.rundir import RunDir
 
 __all__ = [
@@ -145,12 +145,8 @@ def _write_contents(folder: Path, data: CheckpointData, durable: bool) -> None:
 
 
 def _write_json(path: Path, obj: Any, durable: bool = True) -> dict[str, Any]:
-    with open(path, "w", encoding="utf-8") as handle:
-        json.dump(obj, handle, indent=1)
-        handle.flush()
-        if durable:
-            os.fsync(handle.fileno())
-    return file_digest(path)
+    """One line of JSON: the C encoder writes it ten times faster than an indented one."""
+    return write_bytes(path, json.dumps(obj).encode("utf-8"), durable=durable)
 
 
 def _swap_in(temporary: Path, final: Path) -> None:

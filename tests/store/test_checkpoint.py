@@ -63,6 +63,26 @@ def test_array_files_are_plain_npy_records(tmp_path):
                                             "dtype": "float32"}
 
 
+@pytest.mark.parametrize("elements", [5, 600_000], ids=["small-in-one-write", "big-streamed"])
+def test_array_files_small_and_big_are_npy_records_with_the_digest_read_back(tmp_path, elements):
+    """Small files are assembled in memory, big ones streamed with the CRC on a second thread:
+    both give the same records and a digest equal to the file's as read back from disk."""
+    from adamctl.store._checkpoint_files import _IN_ONE_WRITE_BYTES, file_digest, write_arrays
+
+    rng = np.random.default_rng(1)
+    arrays = [rng.normal(size=elements).astype("float32"), np.array(3, "int64"),
+              np.zeros((0, 2), "float32"), np.asfortranarray(rng.normal(size=(3, 4)))]
+    assert (elements * 4 > _IN_ONE_WRITE_BYTES) == (elements > 5)
+    digest = write_arrays(tmp_path / "a.npy", arrays)
+    assert digest == file_digest(tmp_path / "a.npy")
+    with open(tmp_path / "a.npy", "rb") as handle:
+        loaded = [np.load(handle) for _ in arrays]
+        assert handle.read() == b""
+    for original, back in zip(arrays, loaded, strict=True):
+        assert original.dtype == back.dtype and original.shape == back.shape
+        assert np.array_equal(original, back)
+
+
 def test_a_crash_mid_write_leaves_no_checkpoint_and_keeps_the_previous(tmp_path, monkeypatch):
     run = RunDir(tmp_path)
     write_checkpoint(run, _data(10), keep=3)
