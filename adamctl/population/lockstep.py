@@ -35,7 +35,11 @@ def train_together(engine: Any, on_outcome: Callable[[dict[str, Any]], None], *,
     active = list(engine.members)
     try:
         active = _train(engine, active, on_outcome, stop, flush)
-    except KeyboardInterrupt:  # a second signal, inside a step or an epoch's end
+    except BaseException as error:
+        if not (isinstance(error, KeyboardInterrupt) or stop.aborted):
+            raise
+        # A second signal, inside a step or an epoch's end (perhaps turned into
+        # another exception by the native call it landed in).
         stop.hold()
         for member in [m for m in active if not m.answered]:
             member.interrupt(stop.signum, at_boundary=False)

@@ -97,6 +97,17 @@ class StopOnSignal:
             signal.signal(signum, handler)
         self._previous.clear()
 
+    @property
+    def aborted(self) -> bool:
+        """Whether a second signal raised ``KeyboardInterrupt``.
+
+        Raised inside a native call, the interrupt may come out as another
+        exception: pybind11 (under TensorFlow's tracing, for one) replaces an
+        exception raised in a Python callback by a ``RuntimeError`` naming
+        both. Whatever escapes a step after an abort is that abort.
+        """
+        return self._aborted
+
     def hold(self) -> None:
         """From now on, signals are noted but interrupt nothing."""
         self._held = True

@@ -154,14 +154,15 @@ def run_session(
                 callbacks=hooks, should_stop=stop,
             )
             stop.hold()
-        except KeyboardInterrupt:  # a second signal inside a step (raised at most once)
-            stop.hold()
-            at_boundary = state.stop_reason == StopReason.INTERRUPTED
-            _stopped(run, state, summary, stop.signum, saved=at_boundary and checkpointing.save_now())
         except BaseException as error:
             stop.hold()
-            _record_failure(summary, error)
-            raise
+            if not (isinstance(error, KeyboardInterrupt) or stop.aborted):
+                _record_failure(summary, error)
+                raise
+            # A second signal inside a step (raised at most once), perhaps
+            # turned into another exception by the native call it landed in.
+            at_boundary = state.stop_reason == StopReason.INTERRUPTED
+            _stopped(run, state, summary, stop.signum, saved=at_boundary and checkpointing.save_now())
         # Still inside the block: a signal now cannot kill the process before
         # the interrupt checkpoint and the summary are written.
         if state.stop_reason == StopReason.INTERRUPTED:

@@ -144,3 +144,39 @@ def test_a_schedule_can_become_a_constant_rate_on_resume(tmp_path):
                      allow_drift=True, warn=pytest.fail)
     assert resumed.status == "completed"
     assert list(metrics_frame(run)["learning_rate"]) == [0.005, 0.003]
+
+
+def test_a_second_signal_that_a_native_call_turns_into_another_error_still_interrupts(tmp_path):
+    """pybind11 replaces a KeyboardInterrupt raised in a Python callback it runs (TensorFlow's
+    tracing does so) by a RuntimeError; after a second signal that error is the interrupt:
+    exit 143, status interrupted, never a failure."""
+    import json
+    import os
+    import signal
+    import time
+
+    import keras
+
+    from adamctl.errors import Interrupted
+
+    class SignalTwiceInsideANativeCall(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if batch != 2:
+                return
+            os.kill(os.getpid(), signal.SIGTERM)  # the first: stop at the next boundary
+            try:  # what pybind11 does with an exception raised inside the call it wraps
+                os.kill(os.getpid(), signal.SIGTERM)  # the second: now
+                time.sleep(5)
+            except KeyboardInterrupt as error:
+                raise RuntimeError("pybind11::error_already_set: MISMATCH of original and "
+                                   "normalized active exception types") from error
+            pytest.fail("the second SIGTERM raised nothing")
+
+    _fresh_keras()
+    with pytest.raises(Interrupted) as stopped:
+        train(_config(epochs=2), run_dir=tmp_path / "run",
+              extra_callbacks=[lambda state: SignalTwiceInsideANativeCall()])
+    assert stopped.value.exit_code == 143
+    assert "SIGTERM at step 3" in str(stopped.value)
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["status"] == "interrupted"
