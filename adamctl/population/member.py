@@ -61,12 +61,13 @@ class Member:
         return self.session.model
 
     def open(self, locks: ExitStack, *, population: dict[str, Any], capture: Any = None,
-             write: Any = None, write_file: Any = None, flush: Any = None) -> None:
+             write: Any = None, write_file: Any = None, weights: Any = None,
+             flush: Any = None) -> None:
         """Create the run directory, its files and the hooks, exactly as ``train`` does.
 
-        ``capture``, ``write`` and ``write_file`` take and write checkpoints
-        and the best weights (see ``session_hooks``); ``flush()`` waits for
-        writes still under way.
+        ``capture``, ``write``, ``write_file`` and ``weights`` take and write
+        checkpoints and the best weights (see ``session_hooks``); ``flush()``
+        waits for writes still under way.
         """
         import keras
 
@@ -80,7 +81,7 @@ class Member:
         self.summary.write()
         hooks, self.checkpointing = session_hooks(self.session, self.run, self.state,
                                                   self.summary, capture=capture, write=write,
-                                                  write_file=write_file)
+                                                  write_file=write_file, weights=weights)
         self.flush = flush or (lambda: None)
         data = self.session.config.data
         self.loop = _Loop(

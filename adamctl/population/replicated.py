@@ -107,6 +107,10 @@ class ReplicatedEngine:
         """The separate run's own snapshot (None: state_io.capture of the member's model)."""
         return None
 
+    def weights_for(self, member: Member) -> None:
+        """The separate run's own weights file (None: read from the member's model)."""
+        return None
+
     def snapshot(self) -> list[Any]:
         from adamctl.training.state_io import capture
 

@@ -153,6 +153,18 @@ class StackedEngine:
 
         return snapshot
 
+    def weights_for(self, member: Member) -> Callable[[Any], bytes]:
+        """The member's weights file, its values read from the stacked state (the template
+        model, synced to the member at each epoch's end, gives the file's layout)."""
+        from adamctl.training.weights_file import weights_h5_bytes
+
+        def weights(model: Any) -> bytes:
+            self.sync(member)  # a no-op at an epoch's end: the member is synced already
+            values = self.views.values(member, self.index[id(member)], self._numpy())
+            return weights_h5_bytes(model, values)
+
+        return weights
+
     def snapshot(self) -> list[np.ndarray]:
         return [np.array(a, copy=True) for a in self._numpy()]
 

@@ -57,20 +57,35 @@ class MemberViews:
         from adamctl.store.checkpoint import Entry
         from adamctl.training.state_io import checkpoint_data
 
+        found = self._model_and_optimizer(member, index, arrays)
+        if found is None:
+            return None
+        model, optimizer = found
+        metrics = arrays[len(arrays) - len(self.stack.metrics):]
+        return checkpoint_data(
+            state, seed=member.session.config.seed, config=config, config_hash=config_hash,
+            model=[Entry(v.path, a) for v, a in zip(self.model.variables, model)],
+            optimizer=[Entry(v.path, a) for v, a in zip(member.optimizer.variables, optimizer)],
+            metrics=[Entry(v.path, np.array(values[index], copy=True))
+                     for v, values in zip(self.model.metrics_variables, metrics)],
+        )
+
+    def values(self, member: Member, index: int,
+               arrays: Sequence[np.ndarray]) -> list[np.ndarray] | None:
+        """The member's model variables, then its Adam's (what its weights file holds), from
+        ``arrays``; None when its optimizer holds a variable this view does not know."""
+        found = self._model_and_optimizer(member, index, arrays)
+        return None if found is None else [*found[0], *found[1]]
+
+    def _model_and_optimizer(self, member: Member, index: int, arrays: Sequence[np.ndarray],
+                             ) -> tuple[list[np.ndarray], list[np.ndarray]] | None:
+        """Copies of the member's slices: model variables, then ``optimizer.variables``."""
         sources = self._optimizer_sources_of(member)
         if sources is None:
             return None
         weights = len(self.stack.weights)
-        metrics = arrays[len(arrays) - len(self.stack.metrics):]
-        return checkpoint_data(
-            state, seed=member.session.config.seed, config=config, config_hash=config_hash,
-            model=[Entry(v.path, np.array(arrays[k][index], copy=True))
-                   for k, v in enumerate(self.model.variables)],
-            optimizer=[Entry(v.path, source(arrays[weights:], index))
-                       for v, source in zip(member.optimizer.variables, sources)],
-            metrics=[Entry(v.path, np.array(values[index], copy=True))
-                     for v, values in zip(self.model.metrics_variables, metrics)],
-        )
+        return ([np.array(arrays[k][index], copy=True) for k in range(len(self.model.variables))],
+                [source(arrays[weights:], index) for source in sources])
 
     def _copy(self, amsgrad: bool) -> Callable:
         """The compiled copy for members with (or without) AMSGrad's v_hat."""

@@ -160,7 +160,7 @@ def _train(engine: Any, facts: dict[str, Any], send: Callable[[dict[str, Any]], 
             try:
                 member.open(locks, population=facts, capture=engine.capture_for(member),
                             write=writes.write_checkpoint, write_file=writes.write_file,
-                            flush=writes.flush)
+                            weights=engine.weights_for(member), flush=writes.flush)
                 opened.append(member)
             except RunLocked as busy:  # another process writes it: left for a later resume
                 answer({"trial": member.trial_id, "status": "locked", "error": str(busy),

@@ -178,6 +178,7 @@ def session_hooks(
     console: Console | None = None, extra: Sequence[keras.callbacks.Callback] = (),
     capture: Callable[..., Any] | None = None, write: Callable[..., Any] | None = None,
     write_file: Callable[[Path, bytes], None] | None = None,
+    weights: Callable[[keras.Model], bytes] | None = None,
 ) -> tuple[list[keras.callbacks.Callback], keras.callbacks.Callback]:
     """A run's callbacks in their order, and among them the checkpointing one.
 
@@ -186,14 +187,16 @@ def session_hooks(
     ``write(run, data, keep=...)`` writes it (default
     :func:`adamctl.store.checkpoint.write_checkpoint`) and ``write_file(path,
     data)`` writes each epoch's metrics.csv, summary.json and best weights
-    (default :func:`adamctl._atomic.atomic_write_bytes`); a population passes
-    its own, with the same results.
+    (default :func:`adamctl._atomic.atomic_write_bytes`), and ``weights(model)``
+    builds the best epoch's weights file (default :func:`weights_h5_bytes`);
+    a population passes its own, with the same results.
     """
     checkpointing = _checkpointing(session, run, state, capture, write)
     hooks = (_callbacks(run, state, summary, console, write_file)
              + _diagnostics(session, run, state)
              + _loggers(session, run, state, summary) + [checkpointing] + list(extra) + _fault_injection(state))
-    best = _best_epoch(session, run, state, summary, write_file or atomic_write_bytes)
+    best = _best_epoch(session, run, state, summary, write_file or atomic_write_bytes,
+                       weights or weights_h5_bytes)
     if best is not None:
         hooks.insert(1, best)  # after metrics.csv, before summary.json and the checkpoint
     if session.config.training.max_time is not None:
@@ -258,7 +261,8 @@ def _callbacks(run: RunDir, state: LoopState, summary: RunSummary, console: Cons
 
 
 def _best_epoch(session: Session, run: RunDir, state: LoopState, summary: RunSummary,
-                write_file: Callable[[Path, bytes], None]) -> keras.callbacks.Callback | None:
+                write_file: Callable[[Path, bytes], None],
+                weights: Callable[[keras.Model], bytes]) -> keras.callbacks.Callback | None:
     """Early stopping and the best epoch's weights, its counters replayed from metrics.csv.
 
     Without ``training.early_stopping`` it only keeps ``model.best.weights.h5``
@@ -275,7 +279,7 @@ def _best_epoch(session: Session, run: RunDir, state: LoopState, summary: RunSum
         state, monitor=monitor, mode=rule.mode if rule else "auto",
         patience=rule.patience if rule else None, min_delta=rule.min_delta if rule else 0.0,
         restore_best=bool(rule and rule.restore_best),
-        save_best=lambda model: write_file(run.best_weights_path, weights_h5_bytes(model)),
+        save_best=lambda model: write_file(run.best_weights_path, weights(model)),
         load_best=lambda model: model.load_weights(run.best_weights_path),
         on_best=lambda epoch: summary.data.update(best_epoch=epoch),
     )

@@ -18,7 +18,7 @@ from __future__ import annotations
 import io
 import weakref
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
@@ -40,18 +40,30 @@ _LAYOUTS: "weakref.WeakKeyDictionary[Any, dict[tuple, _Layout | None]]" = \
     weakref.WeakKeyDictionary()
 
 
-def weights_h5_bytes(model: keras.Model) -> bytes:
-    """The bytes ``model.save_weights("x.weights.h5")`` would write, built in memory."""
+def weights_h5_bytes(model: keras.Model, values: Sequence[np.ndarray] | None = None) -> bytes:
+    """The bytes ``model.save_weights("x.weights.h5")`` would write, built in memory.
+
+    ``values``: the variables' current values (the model's, then its
+    optimizer's, in order), when the caller holds copies already: a
+    population reads every member's from its stacked state at once, where
+    reading them from the model costs one call into the framework each. They
+    are a faster read, not other values: a structure Keras's own writer has
+    to write is written from the variables.
+    """
     variables = _saved_variables(model)
     known = _LAYOUTS.setdefault(model, {})
     key = structure_key(model)
+    if values is not None and tuple((tuple(np.shape(a)), str(np.asarray(a).dtype))
+                                    for a in values) != key:
+        raise ValueError("the values given do not match the model's variables in shape and dtype")
     if key not in known:
         known[key] = _layout(model, variables)
     layout = known[key]
     if layout is None:
         return keras_weights_h5_bytes(model)
     image = bytearray(layout.image)
-    values = [np.ascontiguousarray(v.numpy()) for v in variables]
+    values = [np.ascontiguousarray(v.numpy()) for v in variables] if values is None else \
+        [np.ascontiguousarray(a) for a in values]
     for offset, index in layout.places:
         data = values[index].tobytes()
         image[offset:offset + len(data)] = data

@@ -90,3 +90,24 @@ def test_a_repeated_model_file_holds_what_keras_writes(tmp_path, extra):
                            (*theirs.variables, *theirs.optimizer.variables)):
         if "seed_generator" not in mine.path:  # Keras reseeds dropout on every load
             assert mine.numpy().tobytes() == other.numpy().tobytes(), mine.path
+
+
+def test_values_read_elsewhere_give_the_models_own_file_and_must_fit_its_variables():
+    """A population passes each member's values read from its stacked state: the file is the
+    one Keras writes for a model holding them; values of other shapes are refused."""
+    from adamctl.training.weights_file import keras_weights_h5_bytes, weights_h5_bytes
+
+    session = _session({})
+    model = session.model
+    _step(session, 0)
+    values = [np.array(v.numpy()) for v in (*model.variables, *model.optimizer.variables)]
+    assert weights_h5_bytes(model, values) == keras_weights_h5_bytes(model)
+    shifted = [v + 1 if v.dtype.kind == "f" else v for v in values]
+    for variable, value in zip((*model.variables, *model.optimizer.variables), shifted):
+        variable.assign(value)
+    assert weights_h5_bytes(model, shifted) == keras_weights_h5_bytes(model)
+    assert weights_h5_bytes(model, shifted) != weights_h5_bytes(model, values)
+    with pytest.raises(ValueError, match="shape and dtype"):
+        weights_h5_bytes(model, values[:-1])
+    with pytest.raises(ValueError, match="shape and dtype"):
+        weights_h5_bytes(model, [v.astype("float64") for v in values])
