@@ -15,6 +15,7 @@ import importlib.util
 import os
 import platform
 import sys
+import threading
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -37,9 +38,13 @@ _BACKEND_MODULES = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
 # Packages that Keras and TensorFlow import at start-up, when installed, only
 # for features adamctl never uses: scikit-learn for keras.wrappers' SKLearn
 # estimators (about 1.0 s of a 5.5 s import, measured on 2 cores), JAX for
-# TFLite's conversion of JAX functions (about 0.6 s). Left out on the
-# TensorFlow backend only. See :func:`skip_unused_framework_imports`.
-_UNUSED_AT_IMPORT = ("sklearn", "jax")
+# TFLite's conversion of JAX functions (about 0.6 s), matplotlib's pyplot
+# for keras.visualization's image galleries (about 0.6 s), and pandas (with
+# pyarrow) so that Keras's data adapters take DataFrames (about 0.45 s):
+# adamctl hands Keras NumPy arrays only, and reads its tables with pandas
+# itself. Left out on the TensorFlow backend only. See
+# :func:`skip_unused_framework_imports`.
+_UNUSED_AT_IMPORT = ("sklearn", "jax", "matplotlib", "pandas")
 _skip_unused = False
 _BACKEND_DISTRIBUTIONS = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
 
@@ -123,13 +128,15 @@ def skip_unused_framework_imports() -> None:
     """Let this process import Keras and TensorFlow without the optional packages adamctl never uses.
 
     For processes adamctl owns (the ``adamctl`` command, local sweep
-    workers) on the TensorFlow backend: while the framework imports,
-    scikit-learn and JAX cannot be imported, so Keras's scikit-learn wrappers and
-    TFLite's JAX conversion are left without them in this process, and the
-    import is 1-1.7 s shorter. Both packages import normally afterwards
-    (adamctl's bundled-dataset source imports scikit-learn itself). Not done
-    for adamctl used as a library, where the caller's own Keras code might
-    want those wrappers.
+    workers) on the TensorFlow backend: while the framework imports (on the
+    thread that imports it), scikit-learn, JAX, matplotlib and pandas cannot
+    be imported, so Keras's scikit-learn wrappers, TFLite's JAX conversion,
+    Keras's image galleries and its DataFrame input are left without them in
+    this process, and the import is 2-2.5 s shorter. The packages import
+    normally afterwards (adamctl's bundled-dataset source imports
+    scikit-learn itself, its tables use pandas, its reports matplotlib).
+    Not done for adamctl used as a library, where the caller's own Keras
+    code might want those features.
     """
     global _skip_unused
     _skip_unused = True
@@ -154,13 +161,16 @@ def _unused_imports_skipped() -> Iterator[None]:
 
 class _Unimportable(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     """Finds some top-level packages with a loader that refuses them: ``import`` raises
-    ``ModuleNotFoundError``, which the optional imports of Keras and TensorFlow expect."""
+    ``ModuleNotFoundError``, which the optional imports of Keras and TensorFlow expect.
+    Only imports made by the thread that created it are refused: another thread (a
+    sweep's report imports) imports those packages as usual meanwhile."""
 
     def __init__(self, names: set[str]) -> None:
         self.names = names
+        self.thread = threading.get_ident()
 
     def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
-        if name.partition(".")[0] not in self.names:
+        if name.partition(".")[0] not in self.names or threading.get_ident() != self.thread:
             return None
         return importlib.machinery.ModuleSpec(name, self)
 

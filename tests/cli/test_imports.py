@@ -46,17 +46,44 @@ def test_console_script_help_lists_the_commands(tmp_path):
 
 
 def test_the_command_imports_keras_without_the_optional_packages_it_never_uses():
-    """scikit-learn and JAX (Keras's wrappers, TFLite's JAX conversion) are left out while the
-    framework imports in adamctl's own processes, and import as usual afterwards."""
+    """scikit-learn, JAX, matplotlib and pandas (Keras's wrappers, TFLite's JAX conversion,
+    Keras's image galleries and DataFrame input) are left out while the framework imports in
+    adamctl's own processes, and import as usual afterwards."""
     script = (
         "import sys\n"
         "from adamctl.training import backend\n"
         "backend.skip_unused_framework_imports()\n"
         "backend.select_backend('tensorflow', 'cpu')\n"
-        "left_out = sorted(m for m in ('sklearn', 'jax') if m in sys.modules)\n"
-        "import sklearn.datasets, keras\n"
-        "print(left_out, keras.backend.backend(), sklearn.datasets.load_iris().data.shape)\n"
+        "left_out = sorted(m for m in ('sklearn', 'jax', 'matplotlib', 'pandas') if m in sys.modules)\n"
+        "import sklearn.datasets, keras, pandas, matplotlib.pyplot\n"
+        "print(left_out, keras.backend.backend(), sklearn.datasets.load_iris().data.shape,\n"
+        "      pandas.DataFrame({'a': [1]}).shape)\n"
     )
     process = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert process.returncode == 0, process.stderr
-    assert process.stdout.split("\n")[-2] == "[] tensorflow (150, 4)"
+    assert process.stdout.split("\n")[-2] == "[] tensorflow (150, 4) (1, 1)"
+
+
+def test_another_thread_imports_the_left_out_packages_while_the_framework_imports():
+    """The refusal is the importing thread's alone: a sweep's report imports pandas and
+    matplotlib on a thread of their own, at any moment."""
+    script = (
+        "import sys, threading\n"
+        "from adamctl.training import backend\n"
+        "backend.skip_unused_framework_imports()\n"
+        "found = []\n"
+        "def other():\n"
+        "    import pandas\n"
+        "    found.append(pandas.__name__)\n"
+        "with backend._unused_imports_skipped():\n"
+        "    thread = threading.Thread(target=other)\n"
+        "    thread.start(); thread.join()\n"
+        "    try:\n"
+        "        import matplotlib\n"
+        "    except ModuleNotFoundError:\n"
+        "        found.append('refused here')\n"
+        "print(found)\n"
+    )
+    process = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert process.returncode == 0, process.stderr
+    assert process.stdout.strip() == "['pandas', 'refused here']"
