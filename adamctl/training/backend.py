@@ -8,6 +8,7 @@ runs another backend cannot switch.
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.abc
 import importlib.machinery
 import importlib.metadata
@@ -298,7 +299,9 @@ def versions() -> dict[str, str]:
     }
 
 
+@functools.lru_cache(maxsize=None)
 def _distribution_version(name: str) -> str:
+    """An installed distribution's version (read once per process: its METADATA is parsed)."""
     try:
         return importlib.metadata.version(name)
     except importlib.metadata.PackageNotFoundError:

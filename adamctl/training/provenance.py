@@ -10,6 +10,7 @@ folder: tens of milliseconds in all) and nothing here can fail a run: a missing 
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import os
 import platform
@@ -121,10 +122,17 @@ def installed_packages() -> list[str]:
     Names and versions come from the ``<name>-<version>.dist-info`` folder
     names on ``sys.path`` (the wheel layout): parsing each METADATA file
     instead costs most of a second with 150 packages. Folders that do not
-    follow the layout (old ``.egg-info``) fall back to their metadata.
+    follow the layout (old ``.egg-info``) fall back to their metadata. Read
+    once per process and ``sys.path``: the packages a process has imported do
+    not change under it, and a population writes this for every member.
     """
+    return list(_installed_on(tuple(sys.path)))
+
+
+@functools.lru_cache(maxsize=4)
+def _installed_on(path: tuple[str, ...]) -> tuple[str, ...]:
     found: dict[str, str] = {}
-    for folder in sys.path:
+    for folder in path:
         try:
             entries = [entry.name for entry in os.scandir(folder or ".")]
         except OSError:
@@ -133,7 +141,7 @@ def installed_packages() -> list[str]:
             line = _from_folder_name(folder, entry)
             if line is not None:
                 found.setdefault(line.split("==")[0].lower().replace("-", "_"), line)
-    return [found[key] for key in sorted(found)]
+    return tuple(found[key] for key in sorted(found))
 
 
 def _from_folder_name(folder: str, entry: str) -> str | None:
