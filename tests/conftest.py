@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -20,3 +21,15 @@ def write_config(tmp_path: Path):
         return path
 
     return write
+
+
+# The most pytest-xdist workers ``-n auto`` starts: each holds TensorFlow and
+# starts training processes of its own, so many more would trade memory (about
+# 2 GiB each at peak) for little speed.
+MOST_WORKERS = 4
+
+
+def pytest_xdist_auto_num_workers(config):
+    """``-n auto``: one worker per core this process may use, at most MOST_WORKERS."""
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(usable or 1, MOST_WORKERS))
