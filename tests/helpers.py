@@ -54,6 +54,23 @@ def run_cli(*args: str, cwd: Path, env: dict | None = None, timeout: float = 300
     )
 
 
+def sigterm_twice_under_a_native_call() -> None:
+    """Send this process SIGTERM twice; the second's KeyboardInterrupt comes out as pybind11
+    makes it come out of a native call that ran the handler (TensorFlow's tracing does so):
+    a RuntimeError. The first asks to stop at the next step boundary, the second now."""
+    import signal
+    import time
+
+    os.kill(os.getpid(), signal.SIGTERM)
+    try:
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)
+    except KeyboardInterrupt as error:
+        raise RuntimeError("pybind11::error_already_set: MISMATCH of original and "
+                           "normalized active exception types") from error
+    pytest.fail("the second SIGTERM raised nothing")
+
+
 def h5_arrays(path: Path) -> list:
     """Every dataset of an HDF5 file (a ``.weights.h5``), as NumPy arrays, in file order."""
     import h5py

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import TINY, merge
+from tests.helpers import TINY, merge, sigterm_twice_under_a_native_call
 
 
 @pytest.mark.slow
@@ -28,14 +25,7 @@ def test_a_second_signal_a_native_call_turns_into_another_error_interrupts_every
     def signalled_twice_on_the_third_step(*args, **kwargs):
         calls.append(1)
         if len(calls) == 3:
-            os.kill(os.getpid(), signal.SIGTERM)  # the first: stop at the next boundary
-            try:  # what pybind11 does with an exception raised inside the call it wraps
-                os.kill(os.getpid(), signal.SIGTERM)  # the second: now
-                time.sleep(5)
-            except KeyboardInterrupt as error:
-                raise RuntimeError("pybind11::error_already_set: MISMATCH of original and "
-                                   "normalized active exception types") from error
-            pytest.fail("the second SIGTERM raised nothing")
+            sigterm_twice_under_a_native_call()
         return one_step(*args, **kwargs)
 
     monkeypatch.setattr(lockstep, "_one_step", signalled_twice_on_the_third_step)

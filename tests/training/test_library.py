@@ -151,26 +151,16 @@ def test_a_second_signal_that_a_native_call_turns_into_another_error_still_inter
     tracing does so) by a RuntimeError; after a second signal that error is the interrupt:
     exit 143, status interrupted, never a failure."""
     import json
-    import os
-    import signal
-    import time
 
     import keras
 
     from adamctl.errors import Interrupted
+    from tests.helpers import sigterm_twice_under_a_native_call
 
     class SignalTwiceInsideANativeCall(keras.callbacks.Callback):
         def on_train_batch_end(self, batch, logs=None):
-            if batch != 2:
-                return
-            os.kill(os.getpid(), signal.SIGTERM)  # the first: stop at the next boundary
-            try:  # what pybind11 does with an exception raised inside the call it wraps
-                os.kill(os.getpid(), signal.SIGTERM)  # the second: now
-                time.sleep(5)
-            except KeyboardInterrupt as error:
-                raise RuntimeError("pybind11::error_already_set: MISMATCH of original and "
-                                   "normalized active exception types") from error
-            pytest.fail("the second SIGTERM raised nothing")
+            if batch == 2:
+                sigterm_twice_under_a_native_call()
 
     _fresh_keras()
     with pytest.raises(Interrupted) as stopped:
