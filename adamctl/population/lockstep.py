@@ -66,6 +66,8 @@ def _train(engine: Any, active: list[Member], on_outcome: Callable, stop: StopOn
             active = _one_step(engine, active, on_outcome, flush)
             if stop.signum is not None:
                 return active
+        if not active:  # every member stopped at the epoch's last step (training.max_time)
+            return active
         active = _end_epoch(engine, active, on_outcome)
         flush()
         if stop.signum is not None:
@@ -75,14 +77,20 @@ def _train(engine: Any, active: list[Member], on_outcome: Callable, stop: StopOn
 
 def _one_step(engine: Any, active: list[Member], on_outcome: Callable,
               flush: Callable[[], None]) -> list[Member]:
-    for member in active:
+    measured = [member.reads_model_in_step() for member in active]
+    for member, reads in zip(active, measured):
+        if reads:  # its diagnostics copy theta and m before the step
+            engine.sync(member)
         member.loop.hooks.on_train_batch_begin(member.state.step_in_epoch)
     checkpointed = False
-    for member, logs in zip(active, engine.step(active)):
-        if member.checkpoint_after_step():
+    for member, logs, reads in zip(active, engine.step(active), measured):
+        checkpoints = member.checkpoint_after_step()
+        if reads or checkpoints:  # its hooks read the model: diagnostics, the checkpoint
             engine.sync(member)
-            checkpointed = True
-        if not member.took_step(logs):  # diverged: it leaves, the others go on
+        checkpointed = checkpointed or checkpoints
+        if not member.took_step(logs) or member.state.stop_reason is not None:
+            # Diverged, or stopped by a step's hook (training.max_time): it leaves at this
+            # step boundary, as its separate loop would; the others go on.
             _finish(engine, member, on_outcome)
     if checkpointed:
         flush()

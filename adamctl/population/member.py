@@ -109,6 +109,13 @@ class Member:
         return (bool(every) and (state.step + 1) % every == 0
                 and state.step_in_epoch + 1 < state.steps_per_epoch)
 
+    def reads_model_in_step(self) -> bool:
+        """Whether the next step's hooks read the model and its Adam (a diagnostics step):
+        an engine that shares one model among members syncs it before and after."""
+        from adamctl.training.callbacks.diagnostics import measured_at
+
+        return measured_at(self.state.step, self.session.config.training.diagnostics_every)
+
     def took_step(self, logs: dict[str, float]) -> bool:
         """Record a step's logs as the separate loop does; False when the loss is not finite."""
         state = self.state

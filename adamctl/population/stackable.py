@@ -7,8 +7,11 @@ member, everything elementwise stacked). It knows MLPs of ``Dense`` and
 ``Flatten`` layers in float32 trained on sparse labels with
 cross-entropy from logits, the ``accuracy`` metric, and Adam with any
 numbers for its settings but without clipping, EMA, gradient accumulation
-or loss scaling. Anything else is no error: the population then trains on
-the replicated engine, which runs each member's own Keras step.
+or loss scaling. What a member's hooks add (diagnostics, max_time,
+TensorBoard and MLflow) reads the member's synced model or only its logs,
+so it works here as in a separate run. Anything else is no error: the
+population then trains on the replicated engine, which runs each member's
+own Keras step.
 """
 
 from __future__ import annotations
@@ -74,12 +77,6 @@ def _config_problem(config: Mapping[str, Any]) -> str | None:
         return f"loss {model['loss']} (the stacked engine trains sparse cross-entropy)"
     if training.get("mixed_precision"):
         return "mixed precision"
-    for key in ("diagnostics_every", "max_time"):
-        if training.get(key) is not None:
-            return f"training.{key} is set"
-    logging = config.get("logging") or {}
-    if logging.get("tensorboard") or logging.get("mlflow") is not None:
-        return "logging to TensorBoard or MLflow"
     return None
 
 

@@ -1,7 +1,7 @@
 """Two run directories compared as the population contract states it: every trained array
 bit for bit (model.weights.h5, model.best.weights.h5, each checkpoint, the arrays inside
-model.keras), metrics.csv byte for byte except its ``time_s`` column (wall time), and the
-same set of files."""
+model.keras), metrics.csv byte for byte except its ``time_s`` column (wall time), Adam's
+diagnostics files byte for byte, and the same set of files."""
 
 from __future__ import annotations
 
@@ -71,5 +71,8 @@ def assert_same_run(mine: Path, theirs: Path) -> None:
         if (theirs / name).exists():
             assert h5_arrays(mine / name) == h5_arrays(theirs / name), name
     assert checkpoints(mine) == checkpoints(theirs)
+    for name in ("diagnostics.csv", "diagnostics_scalars.csv"):
+        if (theirs / name).exists():
+            assert (mine / name).read_bytes() == (theirs / name).read_bytes(), name
     if (theirs / "model.keras").exists():
         assert keras_file(mine) == keras_file(theirs)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import TINY, merge
-from tests.population.compare import assert_same_run
+from tests.population.compare import assert_same_run, checkpoints, h5_arrays, metrics_without_time
 
 pytestmark = pytest.mark.slow
 
@@ -49,6 +49,10 @@ CASES = [
                        {"class_name": "Dense", "units": 12, "activation": "sigmoid"},
                        {"class_name": "Dense", "units": 3, "use_bias": False}]},
                    "optimizer": {"epsilon": e}} for e in (1e-7, 1e-2)], id="layers-list"),
+    pytest.param([{"training": {"diagnostics_every": 4}, "logging": {"tensorboard": True},
+                   "optimizer": {"beta_2": b, "amsgrad": a, "epsilon": e}}
+                  for b, a, e in ((0.9, False, 1e-7), (0.999, True, 1e-3))],
+                 id="diagnostics-tensorboard"),
     pytest.param([{"training": {"epochs": 6, "early_stopping": {"patience": 0,
                                                                "restore_best": True}},
                    "optimizer": {"learning_rate": r}}
@@ -163,3 +167,49 @@ def test_convolutional_members_train_replicated_and_equal_their_separate_runs(tm
         alone = tmp_path / "alone" / job.trial_id
         assert run_job(TrialJob(job.trial_id, str(alone), job.config))["status"] == "completed"
         assert_same_run(Path(job.run_dir), alone)
+
+
+class _Clock:
+    """``time.monotonic`` for :class:`~adamctl.training.callbacks.max_time.MaxTime`: one
+    second more at each reading, so training.max_time runs out at a step that depends on
+    the readings alone (three members read it once each per step)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def monotonic(self) -> float:
+        self.now += 1.0
+        return self.now
+
+
+@pytest.mark.parametrize("max_time, step", [pytest.param(20, 7, id="mid-epoch"),
+                                            pytest.param(18, 6, id="at-an-epochs-last-step")])
+@pytest.mark.parametrize("model", [pytest.param({}, id="stacked"),
+                                   pytest.param({"dropout": 0.1}, id="replicated")])
+def test_members_out_of_max_time_stop_with_a_checkpoint_that_resumes_exactly(
+        tmp_path, monkeypatch, model, max_time, step):
+    from adamctl.sweep.local import TrialJob, run_job
+    from adamctl.training.callbacks import max_time as module
+
+    jobs = _jobs(tmp_path, [{"model": model, "optimizer": {"beta_2": b},
+                             "training": {"epochs": 3, "max_time": max_time}}
+                            for b in (0.9, 0.99, 0.999)])
+    monkeypatch.setattr(module, "time", _Clock())
+    outcomes = _train_population(jobs)
+    monkeypatch.undo()
+    assert [o["status"] for o in outcomes] == ["interrupted"] * 3, outcomes
+    for job in jobs:
+        run = Path(job.run_dir)
+        summary = json.loads((run / "summary.json").read_text())
+        assert summary["population_engine"] == ("replicated" if model else "stacked")
+        assert (summary["status"], summary["steps"]) == ("interrupted", step)
+        assert "max_time" in summary["error"]
+        assert (run / "checkpoints" / f"ckpt-{step:09d}").is_dir()
+        # The real clock from here: 20 s is time enough to finish.
+        resumed = run_job(TrialJob(job.trial_id, job.run_dir, job.config, resume=True))
+        assert resumed["status"] == "completed", resumed
+        alone = tmp_path / "alone" / job.trial_id
+        assert run_job(TrialJob(job.trial_id, str(alone), job.config))["status"] == "completed"
+        assert metrics_without_time(run) == metrics_without_time(alone)
+        assert h5_arrays(run / "model.weights.h5") == h5_arrays(alone / "model.weights.h5")
+        assert checkpoints(run)[-1] == checkpoints(alone)[-1]

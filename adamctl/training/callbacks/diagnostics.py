@@ -16,7 +16,12 @@ import keras
 from adamctl.core.diagnostics import measure, snapshot
 from adamctl.store.diagnostics_writer import DiagnosticsWriter
 
-__all__ = ["Diagnostics"]
+__all__ = ["Diagnostics", "measured_at"]
+
+
+def measured_at(step: int, every: int | None) -> bool:
+    """Whether the step after ``step`` (the loop's raw step count) is a diagnostics step."""
+    return bool(every) and (step + 1) % every == 0
 
 
 class Diagnostics(keras.callbacks.Callback):
@@ -53,7 +58,7 @@ class Diagnostics(keras.callbacks.Callback):
         self._before = None
 
     def on_train_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
-        if (self.state.step + 1) % self.every == 0:
+        if measured_at(self.state.step, self.every):
             self._before = snapshot(self.model.optimizer)
 
     def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
