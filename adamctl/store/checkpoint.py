@@ -94,30 +94,38 @@ def write_checkpoint(run: RunDir, data: CheckpointData, *, keep: int, durable: b
     try:
         run.checkpoints_root.mkdir(parents=True, exist_ok=True)
         _remove_stale_temporaries(run)
-        _write_whole(run, data, temporary, final, durable)
+        doomed = _write_whole(run, data, temporary, final, durable, keep)
         if durable:
             fsync_dir(run.checkpoints_root)
-        _prune(run, keep, protect=final)
+        for old in doomed:
+            shutil.rmtree(old, ignore_errors=True)
     except OSError as error:
         raise WriteFailed.from_os_error("write the checkpoint", final, error) from None
     return final
 
 
 def _write_whole(run: RunDir, data: CheckpointData, temporary: Path, final: Path,
-                 durable: bool) -> None:
-    """Assemble the checkpoint under ``temporary``, list it in the index, rename it in."""
+                 durable: bool, keep: int) -> list[Path]:
+    """Assemble the checkpoint under ``temporary``, list it in the index, rename it in; the
+    oldest checkpoints beyond ``keep``, already out of the index, for the caller to delete."""
     try:
         temporary.mkdir()
         _write_contents(temporary, data, durable)
         if durable:
             fsync_dir(temporary)
-        # Listed before it takes its name: a crash in between leaves an index
-        # entry with no folder (ignored), never a folder pruning cannot claim.
-        _record_written(run, final.name)
+        # One index write: listed before it takes its name (a crash in between leaves an
+        # index entry with no folder, ignored), and without the checkpoints it replaces.
+        names = _written(run)
+        doomed = _doomed(run, names, keep, final)
+        gone = {old.name for old in doomed}
+        if final.name not in names or gone:
+            _write_index(run, [name for name in names if name not in gone]
+                         + ([] if final.name in names else [final.name]))
         _swap_in(temporary, final)
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
+    return doomed
 
 
 def _refuse_symlinked_root(run: RunDir) -> None:
@@ -178,21 +186,15 @@ def _remove_stale_temporaries(run: RunDir) -> None:
             os.rename(retired, original)
 
 
-def _prune(run: RunDir, keep: int, *, protect: Path) -> None:
-    """Delete this run's oldest checkpoints beyond ``keep``; never the newest, never ``protect``.
-
-    Only folders the index lists are candidates; they leave the index
-    before they are deleted.
-    """
-    ours = set(_written(run))
-    existing = [path for path in run.checkpoint_dirs() if path.name in ours]
-    doomed = [old for old in existing[: max(0, len(existing) - max(1, keep))]
-              if old != protect and old != existing[-1]]
-    if not doomed:
-        return
-    _write_index(run, [name for name in _written(run) if name not in {p.name for p in doomed}])
-    for old in doomed:
-        shutil.rmtree(old, ignore_errors=True)
+def _doomed(run: RunDir, names: list[str], keep: int, new: Path) -> list[Path]:
+    """This run's oldest checkpoints beyond ``keep`` once ``new`` is in; never ``new``, never
+    the newest. Only folders the index lists (``names``) are candidates; they leave the
+    index before they are deleted."""
+    ours = set(names) | {new.name}
+    existing = sorted({*(p for p in run.checkpoint_dirs() if p.name in ours), new},
+                      key=lambda path: path.name)
+    return [old for old in existing[: max(0, len(existing) - max(1, keep))]
+            if old != new and old != existing[-1]]
 
 
 def _written(run: RunDir) -> list[str]:
@@ -207,12 +209,6 @@ def _written(run: RunDir) -> list[str]:
     except (OSError, ValueError, KeyError, TypeError):
         pass
     return []  # an unreadable index claims nothing: keep everything
-
-
-def _record_written(run: RunDir, name: str) -> None:
-    names = _written(run)
-    if name not in names:
-        _write_index(run, [*names, name])
 
 
 def _write_index(run: RunDir, names: list[str]) -> None:
