@@ -15,10 +15,25 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
-__all__ = ["Grouping", "group_trials", "FREE_KEYS", "AUTO_MAX_SIZE"]
+__all__ = ["Grouping", "group_trials", "backend_problem", "FREE_KEYS", "AUTO_MAX_SIZE"]
 
 # Top-level config keys that members of one population may differ in.
 FREE_KEYS = ("optimizer", "seed", "name")
+
+
+def backend_problem(config: Mapping[str, Any]) -> str | None:
+    """Why a trial on ``config``'s backend cannot be in a population; None on TensorFlow.
+
+    The engines are TensorFlow graphs. On JAX, members vectorized with
+    ``jax.vmap`` were measured not bit-identical to their separate runs
+    (XLA sums the batched gradients in another order; see
+    ``benchmarks/jax_population.py``), so JAX trials train one by one.
+    """
+    backend = config.get("backend") or "tensorflow"
+    if backend == "tensorflow":
+        return None
+    return (f"backend {backend}: the population engines run on TensorFlow (with JAX's vmap "
+            "members are not bit-identical to their separate runs)")
 
 
 @dataclass
@@ -28,8 +43,8 @@ class Grouping:
     Attributes:
         populations: lists of trial ids that may train together.
         alone: trial ids that share their group with no other trial.
-        why_alone: a sentence naming the keys that split the trials, when
-            any trial is alone.
+        why_alone: a sentence naming the keys that split the trials (and
+            the backends no population trains on), when any trial is alone.
     """
 
     populations: list[list[str]] = field(default_factory=list)
@@ -59,8 +74,10 @@ def group_trials(configs: Mapping[str, Mapping[str, Any]], *, size: int | None,
     of even sizes. A chunk of one trial is left to run alone.
     """
     groups: dict[str, list[str]] = {}
+    elsewhere = {t: why for t, c in configs.items() if (why := backend_problem(c)) is not None}
     for trial_id, config in configs.items():
-        groups.setdefault(_key(config), []).append(trial_id)
+        if trial_id not in elsewhere:
+            groups.setdefault(_key(config), []).append(trial_id)
     grouping = Grouping()
     for members in groups.values():
         start = 0
@@ -69,8 +86,13 @@ def group_trials(configs: Mapping[str, Mapping[str, Any]], *, size: int | None,
             start += length
             (grouping.populations.append(chunk) if len(chunk) > 1
              else grouping.alone.extend(chunk))
-    if grouping.alone:
-        grouping.why_alone = _why_alone(configs, grouping.alone, size or AUTO_MAX_SIZE)
+    grouped = {t: c for t, c in configs.items() if t not in elsewhere}
+    reasons = [f"{len(grouping.alone)} trial(s) alone: "
+               + _why_alone(grouped, size or AUTO_MAX_SIZE)] if grouping.alone else []
+    for why in dict.fromkeys(elsewhere.values()):
+        reasons.append(f"{sum(w == why for w in elsewhere.values())} trial(s) on {why}")
+    grouping.alone.extend(elsewhere)
+    grouping.why_alone = "; ".join(reasons) or None
     return grouping
 
 
@@ -84,14 +106,14 @@ def _chunk_sizes(count: int, size: int | None, workers: int) -> list[int]:
     return [base + 1] * extra + [base] * (parts - extra)
 
 
-def _why_alone(configs: Mapping[str, Mapping[str, Any]], alone: Sequence[str], size: int) -> str:
+def _why_alone(configs: Mapping[str, Mapping[str, Any]], size: int) -> str:
     if size <= 1:
         return "the population size is 1"
     differing = sorted(_differing_keys([configs[t] for t in configs]))
     if differing:
-        return (f"{len(alone)} trial(s) share no group: trials differ in "
-                f"{', '.join(differing)} (populations may differ only in optimizer.* and seed)")
-    return f"{len(alone)} trial(s) left over after cutting groups into populations of {size}"
+        return (f"they share no group: trials differ in {', '.join(differing)} "
+                "(populations may differ only in optimizer.* and seed)")
+    return f"left over after cutting groups into populations of {size}"
 
 
 def _differing_keys(configs: Sequence[Mapping[str, Any]], prefix: str = "") -> set[str]:

@@ -31,9 +31,9 @@ def run_population_job(job: PopulationJob, *, send: Callable[[dict[str, Any]], N
     """
     send = _parent_may_be_gone(send)
     trials = list(job.trials)
-    if len(trials) == 1:  # nothing to share a step with (the last of a population in turns)
-        send(note_fallback(run_trial(trials[0]), Path(trials[0].run_dir),
-                           "a population of one trial trains alone"))
+    why = _trains_alone(trials)
+    if why is not None:
+        _one_by_one(trials, why, send, run_trial)
         return
     alone, steps = _separate_runs(trials)
     fits = _members_that_fit(alone)
@@ -46,15 +46,7 @@ def run_population_job(job: PopulationJob, *, send: Callable[[dict[str, Any]], N
     if probe is not None and not probe.pays:
         engine, notes = None, [f"the probe found separate runs faster: {probe.describe()}"]
     if engine is None:
-        why = "; ".join(notes)
-        stopped = False
-        for trial in trials:
-            if stopped:  # never started: answered at once, left for a resume
-                send({"trial": trial.trial_id, "status": "stopped", "summary": None, "error": None})
-                continue
-            outcome = note_fallback(run_trial(trial), Path(trial.run_dir), why)
-            send(outcome)
-            stopped = outcome["status"] == "interrupted"
+        _one_by_one(trials, "; ".join(notes), send, run_trial)
         return
     facts = {"executor": "population", "population_size": len(trials),
              "population_engine": engine.name,
@@ -64,6 +56,28 @@ def run_population_job(job: PopulationJob, *, send: Callable[[dict[str, Any]], N
     if notes:
         facts["population_note"] = "; ".join(notes)
     _train(engine, facts, send)
+
+
+def _trains_alone(trials: list[Any]) -> str | None:
+    """Why these trials cannot train as a population at all, before anything is built."""
+    from adamctl.population.grouping import backend_problem
+
+    if len(trials) == 1:  # nothing to share a step with (the last of a population in turns)
+        return "a population of one trial trains alone"
+    return backend_problem(trials[0].config)
+
+
+def _one_by_one(trials: list[Any], why: str, send: Callable[[dict[str, Any]], None],
+                run_trial: Callable[[Any], dict[str, Any]]) -> None:
+    """Train the trials one by one as the local executor does; each summary.json says why."""
+    stopped = False
+    for trial in trials:
+        if stopped:  # never started: answered at once, left for a resume
+            send({"trial": trial.trial_id, "status": "stopped", "summary": None, "error": None})
+            continue
+        outcome = note_fallback(run_trial(trial), Path(trial.run_dir), why)
+        send(outcome)
+        stopped = outcome["status"] == "interrupted"
 
 
 def _parent_may_be_gone(send: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:

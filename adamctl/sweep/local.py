@@ -16,6 +16,7 @@ trials they checkpoint and report as interrupted, and raises
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 import signal
@@ -26,7 +27,8 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence, Sized
 
-__all__ = ["SweepStopped", "TrialJob", "pin_gpu", "run_job", "run_local", "worker_gpu"]
+__all__ = ["SweepStopped", "TrialJob", "job_backend", "pin_gpu", "run_job", "run_local",
+           "worker_gpu"]
 
 # How long stopped workers get to write their trial's checkpoint and answer.
 _STOP_GRACE_S = 300.0
@@ -102,9 +104,18 @@ def pin_gpu(gpu: int | None) -> None:
         os.environ["CUDA_VISIBLE_DEVICES"] = str(gpu)
 
 
+def job_backend(job: Any) -> str:
+    """The Keras backend ``job`` trains on (a TrialJob, or a population, whose trials share it)."""
+    trials = getattr(job, "trials", None)
+    config = (trials[0] if trials else job).config
+    return config.get("backend") or "tensorflow"
+
+
 def _worker_main(connection: Connection, threads: int, parent_pid: int,
-                 gpu: int | None = None) -> None:
-    """A worker's life: pin its GPU, limit threads, then run the jobs it is sent until told to stop.
+                 gpu: int | None = None, backend: str = "tensorflow") -> None:
+    """A worker's life: pin its GPU, import ``backend``, limit threads, then run the jobs it is
+    sent until told to stop. Keras reads its backend once per process, so a worker trains
+    on one backend; the pool starts another worker for a job on another.
 
     When the parent is gone (the pipe closes), the worker exits quietly. A
     SIGTERM while a job runs stops its trial at a step boundary with a
@@ -118,7 +129,7 @@ def _worker_main(connection: Connection, threads: int, parent_pid: int,
     watch_parent(parent_pid)
     pin_gpu(gpu)
     skip_unused_framework_imports()  # a process of adamctl's own
-    setup_worker_process(threads)
+    setup_worker_process(threads, backend)
     try:
         while (job := connection.recv()) is not None:
             with stop_signals_noted():  # a stop before the trial's loop still checkpoints it
@@ -148,18 +159,30 @@ def _leave_at_once() -> None:
 
 
 class _Worker:
-    def __init__(self, context: Any, threads: int, gpu: int | None = None) -> None:
+    def __init__(self, context: Any, threads: int, gpu: int | None = None,
+                 backend: str = "tensorflow") -> None:
         from adamctl.sweep._lifetime import signals_ignored_by_children
 
-        self.gpu = gpu
+        self.context, self.threads = context, threads
+        self.gpu, self.backend = gpu, backend
         self.connection, child = context.Pipe()
         self.process = context.Process(target=_worker_main,
-                                       args=(child, threads, os.getpid(), gpu), daemon=True)
+                                       args=(child, threads, os.getpid(), gpu, backend),
+                                       daemon=True)
         with signals_ignored_by_children():
             self.process.start()
         child.close()
         self.job: Any = None
         self.waiting: list[str] = []  # the trials of ``job`` not answered yet
+
+    def for_backend(self, backend: str) -> "_Worker":
+        """This idle worker when it trains on ``backend``; else it stops, and a new one on
+        the same GPU that does takes its place."""
+        if backend == self.backend:
+            return self
+        self.ask_to_stop()
+        self.wait()
+        return _Worker(self.context, self.threads, self.gpu, backend)
 
     def give(self, job: Any) -> None:
         """Send ``job`` (a TrialJob, or a population of them) to this worker."""
@@ -223,19 +246,24 @@ def run_local(
     count = max(1, min(workers, len(jobs)) if isinstance(jobs, Sized) else workers)
     threads = max(1, (os.cpu_count() or 1) // count)
     pool: list[_Worker] = []
-    pending, more = iter(jobs), True
+    pending = iter(jobs)
+    # Each worker starts on its first job's backend: taken now, while the workers start.
+    first = [job for _, job in zip(range(count), pending)]
+    pending, more = itertools.chain(first, pending), bool(first)
     try:
         with _StopSignals():
-            pool.extend(_Worker(context, threads, worker_gpu(index, gpus)) for index in range(count))
+            pool.extend(_Worker(context, threads, worker_gpu(index, gpus), job_backend(job))
+                        for index, job in enumerate(first))
             if on_start is not None:
                 on_start()
             while True:
                 spent = deadline is not None and time.monotonic() >= deadline
-                for worker in pool:
+                for index, worker in enumerate(pool):
                     if worker.job is None and more and not spent:
                         job = next(pending, None)
                         more = job is not None
                         if more:
+                            pool[index] = worker = worker.for_backend(job_backend(job))
                             worker.give(job)
                 if not any(w.job for w in pool):
                     break
@@ -326,7 +354,7 @@ def _collect(pool: list[_Worker], context: Any, threads: int, on_outcome: Callab
                 on_outcome(death)
             worker.job = None
             if context is not None:
-                pool[index] = _Worker(context, threads, worker.gpu)
+                pool[index] = _Worker(context, threads, worker.gpu, worker.backend)
 
 
 def worker_gpu(index: int, gpus: Sequence[int]) -> int | None:

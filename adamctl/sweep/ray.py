@@ -1,7 +1,8 @@
 """Run a sweep's trials as Ray tasks, on an existing cluster or a local Ray instance.
 
 Ray's worker processes are reused from task to task, so TensorFlow is
-imported once per worker, as with the local executor. Every node must see
+imported once per worker, as with the local executor; trials on another
+Keras backend run in workers of their own. Every node must see
 the sweep directory at the same path (a shared filesystem), since each trial
 writes its own run directory there.
 """
@@ -18,10 +19,10 @@ __all__ = ["run_ray"]
 
 def _ray_trial(job: Any, threads: int) -> dict[str, Any]:
     """The task body: limit TensorFlow's threads once per worker, then run the trial."""
-    from adamctl.sweep.local import run_job
+    from adamctl.sweep.local import job_backend, run_job
     from adamctl.training.backend import setup_worker_process
 
-    setup_worker_process(threads)
+    setup_worker_process(threads, job_backend(job))
     return run_job(job)
 
 
@@ -60,7 +61,7 @@ def run_ray(
 def _run_tasks(ray: Any, jobs: Sequence[Any], workers: int, on_outcome: Callable) -> None:
     threads = max(1, (os.cpu_count() or 1) // max(1, workers))
     task = ray.remote(num_cpus=1, max_retries=0)(_ray_trial)
-    pending = {task.remote(job, threads): job for job in jobs}
+    pending = {_on_its_backend(task, job).remote(job, threads): job for job in jobs}
     while pending:
         done, _ = ray.wait(list(pending), num_returns=1)
         for reference in done:
@@ -71,3 +72,19 @@ def _run_tasks(ray: Any, jobs: Sequence[Any], workers: int, on_outcome: Callable
                 outcome = {"trial": job.trial_id, "status": "failed", "summary": None,
                            "error": f"Ray task failed: {type(error).__name__}: {error}"}
             on_outcome(outcome)
+
+
+def _on_its_backend(task: Any, job: Any) -> Any:
+    """``task`` for a worker whose Keras runs on ``job``'s backend.
+
+    Keras reads its backend once per process and Ray reuses its workers, so
+    a trial on another backend than TensorFlow names it in the task's
+    runtime environment: Ray runs tasks of different environments in
+    different worker processes.
+    """
+    from adamctl.sweep.local import job_backend
+
+    backend = job_backend(job)
+    if backend == "tensorflow":
+        return task
+    return task.options(runtime_env={"env_vars": {"KERAS_BACKEND": backend}})

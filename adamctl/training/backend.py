@@ -207,16 +207,25 @@ def _quiet_native_logs() -> None:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
-def setup_worker_process(threads: int) -> None:
-    """Prepare a sweep worker (local or Ray) before its first trial.
+def setup_worker_process(threads: int, backend: str = "tensorflow") -> None:
+    """Prepare a sweep worker (local or Ray) before its first trial, for Keras on ``backend``.
 
-    TensorFlow is imported once, quietly unless debugging, and limited to
-    ``threads`` intra-op threads and one inter-op thread, so that workers
-    sharing a machine do not oversubscribe its cores. A warm worker that was
-    set up before keeps its settings (TensorFlow refuses to change them once
-    it has run an op).
+    The backend is chosen before Keras is imported (Keras reads it once per
+    process; a worker that already runs another keeps it, and a trial on
+    another backend then fails with a message saying so). TensorFlow is
+    imported once, quietly unless debugging, and limited to ``threads``
+    intra-op threads and one inter-op thread, so that workers sharing a
+    machine do not oversubscribe its cores. A warm worker that was set up
+    before keeps its settings (TensorFlow refuses to change them once it has
+    run an op).
     """
+    if "keras" not in sys.modules:
+        os.environ["KERAS_BACKEND"] = backend
     _quiet_native_logs()
+    if os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow":
+        _import_keras_quietly()  # the backend, and TensorFlow when it is installed
+        if "tensorflow" not in sys.modules:
+            return
     with native_stderr_hidden(), _unused_imports_skipped():
         import tensorflow as tf
 

@@ -83,6 +83,28 @@ def test_a_trial_running_alone_matches_the_same_trial_in_a_warm_worker(tmp_path)
     assert losses(second) == losses(tmp_path / "alone")
 
 
+@pytest.mark.parametrize("executor", ["local", "ray"])
+def test_a_grid_over_backends_trains_each_trial_on_its_backend(tmp_path, executor):
+    """Keras reads its backend once per process: a worker that ran a JAX trial cannot run a
+    TensorFlow one (every trial of such a sweep used to fail)."""
+    if executor == "ray":
+        pytest.importorskip("ray", reason="Ray is not installed (pip install 'adamctl[ray]')")
+    sweep_dir = tmp_path / "s"
+    done = run_cli("sweep", str(_config(tmp_path)), "--grid", "backend=jax,tensorflow,jax",
+                   "--executor", executor, "--workers", "1", "--sweep-dir", str(sweep_dir),
+                   "-q", cwd=tmp_path, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    trials = sorted((sweep_dir / "trials").iterdir())
+    summaries = [json.loads((t / "summary.json").read_text()) for t in trials]
+    assert [s["status"] for s in summaries] == ["completed"] * 3
+    assert [s["versions"]["backend"] for s in summaries] == ["jax", "tensorflow", "jax"]
+    alone = run_cli("train", str(trials[2] / "config.yaml"), "--run-dir", str(tmp_path / "alone"),
+                    "-q", cwd=tmp_path)
+    assert alone.returncode == 0, alone.stderr
+    losses = lambda d: pd.read_csv(d / "metrics.csv")[["loss", "val_loss"]].values.tolist()  # noqa
+    assert losses(trials[2]) == losses(tmp_path / "alone")
+
+
 def test_report_formats(tmp_path):
     sweep_dir = tmp_path / "s"
     assert run_cli("sweep", str(_config(tmp_path)), "--grid", "optimizer.beta_1=0.5,0.9",

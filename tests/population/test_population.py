@@ -163,6 +163,21 @@ def test_an_ungroupable_grid_says_why_and_runs_locally(tmp_path):
         assert "data.batch_size" in summary["population_fallback"]
 
 
+def test_jax_trials_train_alone_on_jax_workers_beside_a_tensorflow_population(tmp_path):
+    done = _sweep(tmp_path, STACKED, "--grid", "backend=jax,tensorflow",
+                  "--grid", "optimizer.beta_2=0.9,0.99")
+    assert done.returncode == 0, done.stderr
+    assert "2 trial(s) on backend jax" in done.stderr
+    trials = _trials(tmp_path)
+    summaries = [_summary(t) for t in trials]
+    assert [s["status"] for s in summaries] == ["completed"] * 4
+    assert [s["versions"]["backend"] for s in summaries] == ["jax", "jax", "tensorflow",
+                                                             "tensorflow"]
+    assert [s["executor"] for s in summaries] == ["local", "local", "population", "population"]
+    assert "backend jax" in summaries[0]["population_fallback"]
+    _assert_same_as_separate_run(tmp_path, trials[1])  # a JAX worker's trial, exactly
+
+
 def test_the_configs_sweep_section_chooses_the_executor_and_the_command_line_overrides_it(
         tmp_path):
     config = merge(STACKED, {"sweep": {"executor": "population", "population_size": 2,
