@@ -137,12 +137,10 @@ def _exact_engine(trials: list[Any], alone: dict[int, Any],
     """The first engine that applies and passes the shadow check, why others did not, and the
     probe of its speed (:class:`~adamctl.population.probe.Probe`, None when not timed)."""
     from adamctl.population.probe import probe_of
-    from adamctl.population.replicated import build_replicated
     from adamctl.population.shadow import shadow_compare
-    from adamctl.population.stacked_engine import build_stacked
 
     notes: list[str] = []
-    for build in (build_stacked, build_replicated):
+    for build in _engines(trials[0].config.get("backend") or "tensorflow"):
         engine, why = build(trials)
         if engine is not None:
             timings: dict[str, Any] = {}
@@ -152,6 +150,18 @@ def _exact_engine(trials: list[Any], alone: dict[int, Any],
                 return engine, notes, probe_of(len(trials), first.step_s, timings)
         notes.append(why)
     return None, notes, None
+
+
+def _engines(backend: str) -> list[Callable]:
+    """The engine builders for ``backend``, the fastest first."""
+    if backend == "jax":
+        from adamctl.population.mapped import build_mapped
+
+        return [build_mapped]
+    from adamctl.population.replicated import build_replicated
+    from adamctl.population.stacked_engine import build_stacked
+
+    return [build_stacked, build_replicated]
 
 
 def _train(engine: Any, facts: dict[str, Any], send: Callable[[dict[str, Any]], None]) -> None:

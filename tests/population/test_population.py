@@ -30,6 +30,7 @@ STACKED = merge(TINY, {"training": {"epochs": 2}})
 DROPOUT = merge(STACKED, {"model": {"dropout": 0.2}})  # the replicated engine's
 ENGINES = [pytest.param(STACKED, "stacked", id="stacked"),
            pytest.param(DROPOUT, "replicated", id="replicated")]
+ALL_ENGINES = [*ENGINES, pytest.param(merge(STACKED, {"backend": "jax"}), "mapped", id="mapped")]
 
 
 def _write(tmp_path: Path, config: dict) -> Path:
@@ -78,7 +79,7 @@ def test_members_with_amsgrad_decay_a_schedule_and_seeds_equal_their_separate_ru
         _assert_same_as_separate_run(tmp_path, trial)
 
 
-@pytest.mark.parametrize("config, engine", ENGINES)
+@pytest.mark.parametrize("config, engine", ALL_ENGINES)
 def test_a_diverging_member_is_recorded_and_the_others_go_on(tmp_path, config, engine):
     done = _sweep(tmp_path, config, "--grid", "optimizer.learning_rate=0.01,1e30,0.02")
     trials = _trials(tmp_path)
@@ -163,19 +164,44 @@ def test_an_ungroupable_grid_says_why_and_runs_locally(tmp_path):
         assert "data.batch_size" in summary["population_fallback"]
 
 
-def test_jax_trials_train_alone_on_jax_workers_beside_a_tensorflow_population(tmp_path):
+# JAX: the mapped engine; every member keeps its own dropout stream and AMSGrad state.
+JAX = merge(STACKED, {"backend": "jax", "model": {"dropout": 0.2},
+                      "optimizer": {"amsgrad": True, "weight_decay": 0.01}})
+
+
+def test_jax_members_train_mapped_and_equal_their_separate_runs(tmp_path):
+    done = _sweep(tmp_path, JAX, "--grid", "optimizer.beta_2=0.9,0.99",
+                  "--grid", "optimizer.learning_rate=0.01,0.003", "--grid", "optimizer.epsilon=1e-7",
+                  "--seeds", "2", "--population-size", "8")
+    assert done.returncode == 0, done.stderr
+    trials = _trials(tmp_path)
+    assert len(trials) == 8
+    summaries = [_summary(t) for t in trials]
+    assert {s["population_engine"] for s in summaries} == {"mapped"}, summaries[0]
+    assert {s["versions"]["backend"] for s in summaries} == {"jax"}
+    for trial in (trials[3], trials[6]):  # lr 0.003 and beta_2 0.99 at seed 4; another mix
+        _assert_same_as_separate_run(tmp_path, trial)
+
+
+def test_jax_members_that_differ_in_more_than_numbers_train_one_by_one_and_say_why(tmp_path):
+    done = _sweep(tmp_path, JAX, "--grid", "optimizer.amsgrad=false,true")
+    assert done.returncode == 0, done.stderr
+    for trial in _trials(tmp_path):
+        summary = _summary(trial)
+        assert summary["status"] == "completed" and summary["executor"] == "local"
+        assert "Adam settings other than" in summary["population_fallback"]
+
+
+def test_tensorflow_and_jax_trials_form_populations_of_their_own(tmp_path):
     done = _sweep(tmp_path, STACKED, "--grid", "backend=jax,tensorflow",
                   "--grid", "optimizer.beta_2=0.9,0.99")
     assert done.returncode == 0, done.stderr
-    assert "2 trial(s) on backend jax" in done.stderr
-    trials = _trials(tmp_path)
-    summaries = [_summary(t) for t in trials]
+    summaries = [_summary(t) for t in _trials(tmp_path)]
     assert [s["status"] for s in summaries] == ["completed"] * 4
-    assert [s["versions"]["backend"] for s in summaries] == ["jax", "jax", "tensorflow",
-                                                             "tensorflow"]
-    assert [s["executor"] for s in summaries] == ["local", "local", "population", "population"]
-    assert "backend jax" in summaries[0]["population_fallback"]
-    _assert_same_as_separate_run(tmp_path, trials[1])  # a JAX worker's trial, exactly
+    assert [(s["versions"]["backend"], s["population_engine"]) for s in summaries] == [
+        ("jax", "mapped"), ("jax", "mapped"), ("tensorflow", "stacked"),
+        ("tensorflow", "stacked")]
+    _assert_same_as_separate_run(tmp_path, _trials(tmp_path)[1])
 
 
 def test_the_configs_sweep_section_chooses_the_executor_and_the_command_line_overrides_it(
