@@ -90,7 +90,7 @@ class MappedEngine:
     name = "mapped"
 
     def __init__(self, members: Sequence[Member]) -> None:
-        import jax.numpy as jnp
+        import jax
 
         self.members = list(members)
         self.index = {id(m): i for i, m in enumerate(self.members)}
@@ -100,8 +100,12 @@ class MappedEngine:
         # only at the epoch's start (the loop keeps them across steps).
         template.reset_metrics()
         self._fresh_metrics = [np.array(v.numpy()) for v in template.metrics_variables]
-        self.state = tuple([jnp.stack([np.asarray(a) for a in arrays]) for arrays in zip(*group)]
-                           for group in zip(*(_state_of(m.model) for m in self.members)))
+        # Stacked on the host, then moved in one transfer: an eager jnp op compiles once per
+        # shape (a second or more for a model's variables).
+        self.state = jax.device_put(tuple(
+            [np.stack(arrays) for arrays in zip(*group)]
+            for group in zip(*(_state_of(m.model) for m in self.members))))
+        self._host: Any = None
         self._numbers = _adam_numbers([m.model.optimizer for m in self.members])
         self._iteration = next(i for i, v in enumerate(template.optimizer.variables)
                                if v is template.optimizer._iterations)
@@ -209,10 +213,10 @@ class MappedEngine:
         return np.stack([x for x, _ in picked]), np.stack([y for _, y in picked])
 
     def _reset_metrics(self) -> None:
-        import jax.numpy as jnp
+        import jax
 
         count = len(self.members)
-        metrics = [jnp.asarray(np.broadcast_to(a, (count, *a.shape))) for a in self._fresh_metrics]
+        metrics = jax.device_put([np.broadcast_to(a, (count, *a.shape)) for a in self._fresh_metrics])
         self.state = (*self.state[:3], metrics)
         self._changed()
 
@@ -220,9 +224,10 @@ class MappedEngine:
         """Each member's metric results as its model's ``get_metrics_result`` gives them
         (its metric variables copied in first)."""
         found = []
+        metrics = self._on_host()[3]
         for member in active:
             index = self.index[id(member)]
-            for variable, values in zip(member.model.metrics_variables, self.state[3]):
+            for variable, values in zip(member.model.metrics_variables, metrics):
                 variable.assign(values[index])
             found.append({k: float(v) for k, v in member.model.get_metrics_result().items()})
         return found
@@ -238,7 +243,7 @@ class MappedEngine:
         index = self.index[id(member)]
         if self._synced.get(index) == self._version:
             return
-        for variables, stacked in zip(_variables_of(member.model), self.state):
+        for variables, stacked in zip(_variables_of(member.model), self._on_host()):
             for variable, values in zip(variables, stacked):
                 variable.assign(values[index])
         self._synced[index] = self._version
@@ -258,16 +263,14 @@ class MappedEngine:
         return None
 
     def snapshot(self) -> Any:
-        """A copy of the stacked state (a step donates the state's buffers)."""
-        import jax.numpy as jnp
-
-        return tuple([jnp.array(a, copy=True) for a in group] for group in self.state)
+        """A copy of the stacked state, on the host (a step donates the state's buffers)."""
+        return self._on_host()
 
     def restore(self, snapshot: Any) -> None:
         """Go back to ``snapshot``, every member's own model too."""
-        import jax.numpy as jnp
+        import jax
 
-        self.state = tuple([jnp.array(a, copy=True) for a in group] for group in snapshot)
+        self.state = jax.device_put(snapshot)
         self._changed()
         for member in self.members:
             self.sync(member)
@@ -283,6 +286,16 @@ class MappedEngine:
 
     def _changed(self) -> None:
         self._version += 1
+        self._host = None
+
+    def _on_host(self) -> Any:
+        """The stacked state as NumPy arrays, fetched once per change (slicing on the
+        device would compile an op per variable shape)."""
+        import jax
+
+        if self._host is None:
+            self._host = jax.device_get(self.state)
+        return self._host
 
 
 def _variables_of(model: Any) -> tuple[list, list, list, list]:
