@@ -1,13 +1,15 @@
 """The report's libraries, imported while a sweep's workers start and train.
 
 A sweep ends by writing report.md and its plots, whose modules (matplotlib
-above all) take most of a second to import; done at the end, that second
-comes after the last trial. The sweep's own process mostly waits on its
-workers meanwhile, so the imports run then, on a thread; :meth:`wait` joins
-it before the report is written, so that no two threads import the same
-modules at once. A failed import here is left for the report to raise.
-:class:`FigureHelper` is a process, started then too, that draws some of
-the report's figures at the end (:mod:`adamctl.report.figure_helper`).
+above all, then scipy.special and the comparison) take most of a second to
+import; done at the end, that second comes after the last trial. The
+sweep's own process mostly waits on its workers meanwhile, so the imports
+run then, on a thread; :meth:`wait` joins it before the report is written,
+so that no two threads import the same modules at once. A failed import
+here is left for the report to raise. :class:`FigureHelper` is a process,
+started then too, that draws some of the report's figures at the end
+(:mod:`adamctl.report.figure_helper`). Both give way to the workers
+(:data:`_NICENESS`).
 """
 
 from __future__ import annotations
@@ -37,9 +39,32 @@ class ReportImports:
             self._thread.join()
 
 
+# The niceness of the report's imports: they are needed only at the sweep's end,
+# so they give way to the workers starting (importing the framework) and training.
+# At 10 a busy core still gives them about a tenth of its time.
+_NICENESS = 10
+
+
+def _give_way() -> None:
+    """Lower this thread's priority (Linux schedules threads apart); elsewhere nothing."""
+    import sys
+
+    if sys.platform.startswith("linux"):
+        try:
+            thread = threading.get_native_id()
+            if os.getpriority(os.PRIO_PROCESS, thread) < _NICENESS:  # never raised
+                os.setpriority(os.PRIO_PROCESS, thread, _NICENESS)
+        except OSError:
+            pass
+
+
 def _import() -> None:
+    _give_way()
     try:
-        import adamctl.report.sweep_report  # noqa: F401 - imported for later
+        import scipy.special  # noqa: F401 - imported for later: the tuning curve's gammaln
+
+        import adamctl.compare.comparison  # noqa: F401
+        import adamctl.report.sweep_report  # noqa: F401
         from adamctl.report.figure_helper import import_drawing
 
         import_drawing()
@@ -90,4 +115,5 @@ def _prepare(parent_pid: int) -> None:
     from adamctl.sweep._lifetime import watch_parent
 
     watch_parent(parent_pid)
+    _give_way()  # the helper's only thread
     import_drawing()
