@@ -18,7 +18,14 @@ from adamctl._atomic import atomic_write_text
 from adamctl.errors import AdamctlError
 from adamctl.store import SweepDir
 
-__all__ = ["write_sweep_report", "sweep_protocol"]
+__all__ = ["write_sweep_report", "sweep_protocol", "import_comparison"]
+
+
+def import_comparison() -> None:
+    """Import what the report's comparison needs (for a sweep to do it while trials train)."""
+    import scipy.special  # noqa: F401 - the tuning curve's gammaln
+
+    import adamctl.compare.comparison  # noqa: F401
 
 _FIGURES = (("sensitivity", "sensitivity_path"), ("heatmap", "heatmap_path"),
             ("curves", "curves_path"), ("tuning curve", "tuning_path"))

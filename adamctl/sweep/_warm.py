@@ -61,12 +61,10 @@ def _give_way() -> None:
 def _import() -> None:
     _give_way()
     try:
-        import scipy.special  # noqa: F401 - imported for later: the tuning curve's gammaln
-
-        import adamctl.compare.comparison  # noqa: F401
-        import adamctl.report.sweep_report  # noqa: F401
         from adamctl.report.figure_helper import import_drawing
+        from adamctl.report.sweep_report import import_comparison
 
+        import_comparison()
         import_drawing()
     except Exception:  # noqa: BLE001 - the report, written later, raises it
         pass
