@@ -72,3 +72,22 @@ def test_trials_on_a_backend_without_an_engine_train_alone_and_say_why():
     assert grouping.alone == ["t4", "t5"]
     assert "2 trial(s) on backend torch" in grouping.why_alone
     assert "differ in" not in grouping.why_alone  # the TensorFlow and JAX trials did group
+
+
+def test_the_mapped_engine_takes_members_that_differ_in_adam_numbers_only():
+    from adamctl.config import config_from_dict, config_to_dict
+    from adamctl.population.mapped import why_not_mapped
+
+    def configs(*optimizers: dict) -> list[dict]:
+        return [config_to_dict(config_from_dict(merge(TINY, {"backend": "jax", "optimizer": o})))
+                for o in optimizers]
+
+    assert why_not_mapped(configs({"beta_2": 0.9, "epsilon": 1e-3, "learning_rate": 0.1},
+                                  {"beta_1": 0.8})) is None
+    assert "other than" in why_not_mapped(configs({"amsgrad": True}, {"amsgrad": False}))
+    assert "other than" in why_not_mapped(configs({"weight_decay": 0.1}, {}))
+    assert "schedule" in why_not_mapped(configs(
+        {"learning_rate": {"schedule": "ExponentialDecay", "initial_learning_rate": 0.1,
+                           "decay_steps": 3, "decay_rate": 0.5}}, {}))
+    assert "clipnorm" in why_not_mapped(configs({"clipnorm": 1.0}, {"clipnorm": 1.0}))
+    assert "JAX" in why_not_mapped([merge(c, {"backend": "tensorflow"}) for c in configs({}, {})])
