@@ -212,14 +212,14 @@ def test_ray_executor_writes_the_same_layout(tmp_path):
     trial after a TensorFlow one needs a worker of its own (Keras picks a backend once)."""
     pytest.importorskip("ray", reason="Ray is not installed (pip install 'adamctl[ray]')")
     sweep_dir = tmp_path / "s"
-    grid = ["--grid", "backend=tensorflow,jax", "--grid", "optimizer.beta_1=0.8,0.9"]
+    grid = ["--grid", "backend=tensorflow,jax"]
     process = run_cli("sweep", str(_config(tmp_path)), *grid,
                       "--executor", "ray", "--workers", "1", "--sweep-dir", str(sweep_dir), "-q",
                       cwd=tmp_path, timeout=600)
     assert process.returncode == 0, process.stderr[-3000:]
     results = pd.read_csv(sweep_dir / "results.csv")
-    assert list(results["status"]) == ["completed"] * 4
-    assert list(results["backend"]) == ["tensorflow", "tensorflow", "jax", "jax"]
+    assert list(results["status"]) == ["completed"] * 2
+    assert list(results["backend"]) == ["tensorflow", "jax"]
     assert (sweep_dir / "summary.csv").exists() and (sweep_dir / "report.md").exists()
     # The same trial gives the same numbers whichever executor ran it.
     local_dir = tmp_path / "local"
