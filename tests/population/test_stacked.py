@@ -193,10 +193,9 @@ class _Clock:
         return self.now
 
 
-@pytest.mark.parametrize("max_time, step", [pytest.param(20, 7, id="mid-epoch"),
-                                            pytest.param(18, 6, id="at-an-epochs-last-step")])
-@pytest.mark.parametrize("model", [pytest.param({}, id="stacked"),
-                                   pytest.param({"dropout": 0.1}, id="replicated")])
+@pytest.mark.parametrize("model, max_time, step", [
+    pytest.param({}, 20, 7, id="stacked-mid-epoch"),
+    pytest.param({"dropout": 0.1}, 18, 6, id="replicated-at-an-epochs-last-step")])
 def test_members_out_of_max_time_stop_with_a_checkpoint_that_resumes_exactly(
         tmp_path, monkeypatch, model, max_time, step):
     from adamctl.sweep.local import TrialJob, run_job
