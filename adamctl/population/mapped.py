@@ -92,21 +92,21 @@ class MappedEngine:
     def __init__(self, members: Sequence[Member]) -> None:
         import jax
 
-        self.members = list(members)
-        self.index = {id(m): i for i, m in enumerate(self.members)}
-        template = self.members[0].model
+        self.members = list(members)  # those training (the worker drops any it cannot open)
+        self._slots = list(members)  # every slice of the stacked state, by index
+        self.index = {id(m): i for i, m in enumerate(self._slots)}
+        template = self._slots[0].model
         self._template = template
-        # Every step of a separate run's train_on_batch starts from reset metrics
-        # only at the epoch's start (the loop keeps them across steps).
+        # The metric variables as a reset leaves them: each epoch and validation starts there.
         template.reset_metrics()
         self._fresh_metrics = [np.array(v.numpy()) for v in template.metrics_variables]
         # Stacked on the host, then moved in one transfer: an eager jnp op compiles once per
         # shape (a second or more for a model's variables).
         self.state = jax.device_put(tuple(
             [np.stack(arrays) for arrays in zip(*group)]
-            for group in zip(*(_state_of(m.model) for m in self.members))))
+            for group in zip(*(_state_of(m.model) for m in self._slots))))
         self._host: Any = None
-        self._numbers = _adam_numbers([m.model.optimizer for m in self.members])
+        self._numbers = _adam_numbers([m.model.optimizer for m in self._slots])
         self._iteration = next(i for i, v in enumerate(template.optimizer.variables)
                                if v is template.optimizer._iterations)
         self._train = None
@@ -130,7 +130,7 @@ class MappedEngine:
 
         position = active[0].state.step_in_epoch
         running = {id(m) for m in active}
-        rows = [(m if id(m) in running else active[0]).batches[position] for m in self.members]
+        rows = [(m if id(m) in running else active[0]).batches[position] for m in self._slots]
         x, y = self._batches(rows, lambda d: (d.x_train, d.y_train))
         if self._train is None:
             self._train = jax.jit(self._population_train_step, donate_argnums=0)
@@ -146,17 +146,17 @@ class MappedEngine:
         """``model.evaluate``'s metrics for every member: batches in order, metrics reset first."""
         import jax
 
-        datasets = [m.session.dataset for m in self.members]
+        datasets = [m.session.dataset for m in self._slots]
         if not len(datasets[0].x_val):
             return [{} for _ in active]
         self._reset_metrics()
         if self._test is None:
             self._test = jax.jit(self._population_test_step)
-        batch_size, count = self.members[0].session.config.data.batch_size, len(datasets[0].x_val)
+        batch_size, count = self._slots[0].session.config.data.batch_size, len(datasets[0].x_val)
         trainable, non_trainable, optimizer, metrics = self.state
         for start in range(0, count, batch_size):
             rows = np.arange(start, min(start + batch_size, count))
-            x, y = self._batches([rows] * len(self.members), lambda d: (d.x_val, d.y_val))
+            x, y = self._batches([rows] * len(self._slots), lambda d: (d.x_val, d.y_val))
             metrics = self._test((trainable, non_trainable, metrics), x, y)
         self.state = (trainable, non_trainable, optimizer, metrics)
         self._changed()
@@ -195,27 +195,27 @@ class MappedEngine:
 
         step = ops.cast(iterations + 1, "float32")
         found = []
-        for betas in self._numbers_betas:
+        for betas in self._betas():
             distinct = sorted(set(betas))
             table = jnp.stack([ops.power(ops.cast(beta, "float32"), step) for beta in distinct])
             found.append(table[np.array([distinct.index(beta) for beta in betas])])
         return found[0], found[1]
 
-    @property
-    def _numbers_betas(self) -> tuple[list[float], list[float]]:
-        optimizers = [m.model.optimizer for m in self.members]
+    def _betas(self) -> tuple[list[float], list[float]]:
+        """Each slot's beta_1 and beta_2, as its Adam holds them (Python floats)."""
+        optimizers = [m.model.optimizer for m in self._slots]
         return [o.beta_1 for o in optimizers], [o.beta_2 for o in optimizers]
 
     def _batches(self, rows: Sequence[np.ndarray], arrays: Callable[[Any], tuple]) -> tuple:
-        """Each member's rows of its own dataset, stacked."""
+        """Each slot's rows of its own dataset, stacked."""
         picked = [tuple(a[index] for a in arrays(m.session.dataset))
-                  for m, index in zip(self.members, rows)]
+                  for m, index in zip(self._slots, rows)]
         return np.stack([x for x, _ in picked]), np.stack([y for _, y in picked])
 
     def _reset_metrics(self) -> None:
         import jax
 
-        count = len(self.members)
+        count = len(self._slots)
         metrics = jax.device_put([np.broadcast_to(a, (count, *a.shape)) for a in self._fresh_metrics])
         self.state = (*self.state[:3], metrics)
         self._changed()
