@@ -38,6 +38,7 @@ from adamctl.config.overrides import (
     parse_overrides,
 )
 from adamctl.config.resolve import resolve
+from adamctl.config.schema import backend_of
 from adamctl.config.schema import Config
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "MAX_TRIALS",
     "REFUSED_LAYERS",
     "apply_overrides",
+    "backend_of",
     "config_from_dict",
     "config_hash",
     "config_to_dict",

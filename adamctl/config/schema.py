@@ -16,6 +16,7 @@ from typing import Any, Mapping
 __all__ = [
     "BACKENDS",
     "Config",
+    "DEFAULT_BACKEND",
     "DataConfig",
     "EarlyStoppingConfig",
     "EXECUTORS",
@@ -31,9 +32,16 @@ __all__ = [
     "SOURCES",
     "SweepConfig",
     "TrainingConfig",
+    "backend_of",
 ]
 
 BACKENDS = ("tensorflow", "jax", "torch")
+DEFAULT_BACKEND = BACKENDS[0]
+
+
+def backend_of(config: Mapping[str, Any]) -> str:
+    """The Keras backend a config, as a plain mapping (``config_to_dict``), trains on."""
+    return config.get("backend") or DEFAULT_BACKEND
 DEVICES = ("auto", "cpu", "gpu")
 TASKS = ("classification", "regression")
 PRESETS = ("logreg", "mlp", "cnn")
@@ -238,7 +246,7 @@ class Config:
     name: str = _f("run", help="names the run directory")
     seed: int = _f(0, help="seeds data, initialization, dropout and shuffling",
                    range=(0, MAX_SEED))
-    backend: str = _f("tensorflow", help="Keras backend", choices=BACKENDS)
+    backend: str = _f(DEFAULT_BACKEND, help="Keras backend", choices=BACKENDS)
     # Not a ``choices`` field: ``gpu:N`` is open-ended, so the rules check it.
     device: str = _f("auto", help="auto, cpu, gpu, or gpu:N (the N-th GPU only)")
     data: DataConfig = _f(factory=DataConfig, help="the data section")

@@ -12,6 +12,7 @@ only names run directories.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
@@ -26,7 +27,9 @@ def backend_problem(config: Mapping[str, Any]) -> str | None:
 
     The engines run on TensorFlow (stacked, replicated) and on JAX (mapped).
     """
-    backend = config.get("backend") or "tensorflow"
+    from adamctl.config import backend_of
+
+    backend = backend_of(config)
     if backend in ("tensorflow", "jax"):
         return None
     return f"backend {backend}: the population engines run on TensorFlow and JAX"
@@ -85,8 +88,7 @@ def group_trials(configs: Mapping[str, Mapping[str, Any]], *, size: int | None,
     grouped = {t: c for t, c in configs.items() if t not in elsewhere}
     reasons = [f"{len(grouping.alone)} trial(s) alone: "
                + _why_alone(grouped, size or AUTO_MAX_SIZE)] if grouping.alone else []
-    for why in dict.fromkeys(elsewhere.values()):
-        reasons.append(f"{sum(w == why for w in elsewhere.values())} trial(s) on {why}")
+    reasons += [f"{count} trial(s) on {why}" for why, count in Counter(elsewhere.values()).items()]
     grouping.alone.extend(elsewhere)
     grouping.why_alone = "; ".join(reasons) or None
     return grouping

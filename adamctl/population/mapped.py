@@ -43,7 +43,9 @@ def why_not_mapped(configs: Sequence[Mapping[str, Any]]) -> str | None:
     from adamctl.core.spec import normalize_spec
     from adamctl.population.stackable import _OFF
 
-    if any(config.get("backend") != "jax" for config in configs):
+    from adamctl.config import backend_of
+
+    if any(backend_of(config) != "jax" for config in configs):
         return "the mapped engine runs on the JAX backend"
     if configs[0]["training"].get("mixed_precision"):
         return "mixed precision"
@@ -68,20 +70,12 @@ def why_not_mapped(configs: Sequence[Mapping[str, Any]]) -> str | None:
 def build_mapped(jobs: Sequence[Any]) -> tuple["MappedEngine | None", str | None]:
     """Each trial's session as its separate run builds it (a fresh Keras session each),
     or None and why the mapped engine does not apply."""
-    import keras
-
-    from adamctl.config import config_from_dict
-    from adamctl.training.session import prepare
+    from adamctl.population.replicated import separate_members
 
     why = why_not_mapped([job.config for job in jobs])
     if why is not None:
         return None, why
-    members = []
-    for job in jobs:
-        keras.backend.clear_session(free_memory=False)
-        members.append(Member.of(job.trial_id, job.run_dir, prepare(config_from_dict(job.config)),
-                                 source=getattr(job, "source", None)))
-    return MappedEngine(members), None
+    return MappedEngine(separate_members(jobs)), None
 
 
 class MappedEngine:

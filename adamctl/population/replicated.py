@@ -17,10 +17,15 @@ import numpy as np
 
 from adamctl.population.member import Member
 
-__all__ = ["ReplicatedEngine", "build_replicated"]
+__all__ = ["ReplicatedEngine", "build_replicated", "separate_members"]
 
 
 def build_replicated(jobs: Sequence[Any]) -> tuple["ReplicatedEngine", None]:
+    """The replicated engine of ``jobs`` (TrialJobs): it applies to any model."""
+    return ReplicatedEngine(separate_members(jobs)), None
+
+
+def separate_members(jobs: Sequence[Any]) -> list[Member]:
     """Each trial's session as a separate run builds it, in a fresh Keras session.
 
     ``clear_session`` first gives the same layer and variable names (and so
@@ -37,7 +42,7 @@ def build_replicated(jobs: Sequence[Any]) -> tuple["ReplicatedEngine", None]:
         keras.backend.clear_session(free_memory=False)
         members.append(Member.of(job.trial_id, job.run_dir, prepare(config_from_dict(job.config)),
                                  source=getattr(job, "source", None)))
-    return ReplicatedEngine(members), None
+    return members
 
 
 class ReplicatedEngine:

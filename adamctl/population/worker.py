@@ -136,11 +136,12 @@ def _exact_engine(trials: list[Any], alone: dict[int, Any],
                   steps: list[int]) -> tuple[Any, list[str], Any]:
     """The first engine that applies and passes the shadow check, why others did not, and the
     probe of its speed (:class:`~adamctl.population.probe.Probe`, None when not timed)."""
+    from adamctl.config import backend_of
     from adamctl.population.probe import probe_of
     from adamctl.population.shadow import shadow_compare
 
     notes: list[str] = []
-    for build in _engines(trials[0].config.get("backend") or "tensorflow"):
+    for build in _engines(backend_of(trials[0].config)):
         engine, why = build(trials)
         if engine is not None:
             timings: dict[str, Any] = {}

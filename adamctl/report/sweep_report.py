@@ -27,6 +27,7 @@ def import_comparison() -> None:
 
     import adamctl.compare.comparison  # noqa: F401
 
+
 _FIGURES = (("sensitivity", "sensitivity_path"), ("heatmap", "heatmap_path"),
             ("curves", "curves_path"), ("tuning curve", "tuning_path"))
 

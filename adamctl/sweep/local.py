@@ -106,9 +106,10 @@ def pin_gpu(gpu: int | None) -> None:
 
 def job_backend(job: Any) -> str:
     """The Keras backend ``job`` trains on (a TrialJob, or a population, whose trials share it)."""
+    from adamctl.config import backend_of
+
     trials = getattr(job, "trials", None)
-    config = (trials[0] if trials else job).config
-    return config.get("backend") or "tensorflow"
+    return backend_of((trials[0] if trials else job).config)
 
 
 def _worker_main(connection: Connection, threads: int, parent_pid: int,
